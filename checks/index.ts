@@ -1,0 +1,8 @@
+import type { Check } from '../src/contracts.ts';
+import { gatewayHttpCheck } from './gateway-http.ts';
+import { gatewayPortCheck } from './gateway-port.ts';
+import { configCheck } from './config.ts';
+import { doctorCheck } from './doctor.ts';
+
+/** Every built-in check, in the order `status` and `check` list them. */
+export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck];

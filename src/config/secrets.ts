@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import type { Redactor } from '../util/redact.ts';
+
+export class SecretError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretError';
+  }
+}
+
+export function isSecretReference(value: string): boolean {
+  return value.startsWith('env:') || value.startsWith('file:');
+}
+
+/**
+ * Resolves "env:NAME" and "file:/path" references; any other string is a literal secret.
+ * Every value resolved is registered with the redactor before it is returned.
+ */
+export function resolveSecret(ref: string, redactor: Redactor, env: NodeJS.ProcessEnv = process.env): string {
+  let value: string;
+  if (ref.startsWith('env:')) {
+    const name = ref.slice(4);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SecretError(`"${ref}" is not a valid environment variable name`);
+    const v = env[name];
+    if (v === undefined || v === '') throw new SecretError(`environment variable ${name} (from "${ref}") is not set`);
+    value = v;
+  } else if (ref.startsWith('file:')) {
+    const path = ref.slice(5);
+    if (!path.startsWith('/')) throw new SecretError(`"${ref}" must name an absolute path`);
+    try {
+      value = readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new SecretError(`cannot read secret file ${path} (${code ?? 'error'})`);
+    }
+    if (!value) throw new SecretError(`secret file ${path} is empty`);
+  } else {
+    value = ref;
+  }
+  redactor.add(value);
+  return value;
+}

@@ -1,0 +1,196 @@
+// The only core types that checks/ and notifiers/ import. Keep this file free of runtime dependencies
+// beyond the two error classes, so plugins never pull the core in with it.
+
+export type Status = 'ok' | 'warn' | 'crit' | 'unknown';
+
+export interface CheckResult {
+  status: Status;
+  /** One line a person reads first. */
+  summary: string;
+  /** What is wrong, in words (e.g. "port 18789 held by pid 4121 (python3)"). */
+  diagnosis?: string;
+  /** What to do about it. */
+  remedy?: string;
+  /** Numbers that feed trends, perfdata and /metrics (e.g. latencyMs, rssBytes). */
+  metrics?: Record<string, number>;
+  /** Raw evidence, already redacted. */
+  details?: unknown;
+}
+
+/** Where the gateway is. The host is always a loopback address. */
+export interface GatewayTarget {
+  host: string;
+  port: number;
+  /** How the port was found: 'config', 'env OPENCLAW_GATEWAY_PORT', 'openclaw.json gateway.port', 'default'. */
+  portSource: string;
+  /** Gateway token (a resolved secret: never log it). */
+  token?: string;
+  /** The openclaw.json that was (or would be) read. */
+  openclawConfigPath: string;
+  /** OpenClaw's state directory (~/.openclaw, or OPENCLAW_STATE_DIR, or ~/.openclaw-<profile>). */
+  openclawStateDir: string;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Cap on captured stdout/stderr, each; the rest is dropped. */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when clawmedic killed it for running past its deadline (or the signal aborted it). */
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** Runs a program without a shell, in its own process group, killing the group on the deadline. */
+export type Exec = (file: string, args: readonly string[], options: ExecOptions) => Promise<ExecResult>;
+
+/** The `openclaw` CLI as found on this host. */
+export interface OpenclawCli {
+  /** Absolute path of the executable, or null when it was not found. */
+  readonly path: string | null;
+  /** Why it was not found (searched locations), when path is null. */
+  readonly notFoundReason?: string;
+  run(args: readonly string[], options: ExecOptions): Promise<ExecResult>;
+}
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** One stored result in a check's rolling window (compact on purpose: the state file keeps many). */
+export interface HistoryEntry {
+  /** Epoch ms when the run finished. */
+  at: number;
+  status: Status;
+  summary: string;
+  durationMs: number;
+  metrics?: Record<string, number>;
+}
+
+export interface CheckContext {
+  target: GatewayTarget;
+  /** Check-specific options from the config (validated by the check's optionsSchema when it has one). */
+  options: Record<string, unknown>;
+  /** Aborted when the check's timeout expires or the agent stops. */
+  signal: AbortSignal;
+  /** The check's timeout, so it can size its own outside calls below it. */
+  timeoutMs: number;
+  now(): number;
+  /** Earlier results, oldest first. */
+  history: readonly HistoryEntry[];
+  exec: Exec;
+  openclaw: OpenclawCli;
+  log: Logger;
+}
+
+export interface Check {
+  id: string;
+  /** A few words for people: "Gateway HTTP health endpoints". */
+  title: string;
+  defaults: {
+    /** A duration ("30s", "5m") for a fixed interval, or a cron expression (seconds allowed). */
+    schedule: string;
+    timeoutMs: number;
+    /** Default check-specific options. */
+    options?: Record<string, unknown>;
+  };
+  /** Inhibition: while one of these is failing, this check is not alerted on separately. */
+  dependsOn?: string[];
+  run(ctx: CheckContext): Promise<CheckResult>;
+}
+
+// ---- alerts ---------------------------------------------------------------------------------
+
+export type Severity = 'crit' | 'warn' | 'info';
+
+export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'test';
+
+export interface Alert {
+  /** Stable identity of the condition: check + condition, e.g. "gateway.http:failing". */
+  fingerprint: string;
+  kind: AlertKind;
+  checkId: string;
+  severity: Severity;
+  summary: string;
+  diagnosis?: string;
+  remedy?: string;
+  /** ISO time the condition was first seen. */
+  since: string;
+  /** For resolved alerts: how long the condition lasted. */
+  durationMs?: number;
+  /** Checks folded into this alert because they depend on this one (inhibition). */
+  related?: Array<{ checkId: string; summary: string }>;
+}
+
+export interface AlertBatch {
+  /** Unique id; notifiers that support it pass it on as an idempotency key. */
+  id: string;
+  /** ISO time the batch was made. */
+  createdAt: string;
+  /** Host name of the machine clawmedic runs on. */
+  host: string;
+  /** The gateway it watches, e.g. "127.0.0.1:18789". */
+  gateway: string;
+  alerts: Alert[];
+}
+
+export interface Notifier {
+  /** Instance name from the config (e.g. "ops-slack"). */
+  name: string;
+  /** Type (e.g. "slack"). */
+  type: string;
+  /** Delivers the batch or throws TransientError / PermanentError. */
+  send(batch: AlertBatch, signal: AbortSignal): Promise<void>;
+}
+
+/** A delivery failure worth retrying (timeout, connection refused, 5xx, 429). */
+export class TransientError extends Error {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options?: { retryAfterMs?: number; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'TransientError';
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** A delivery failure that retrying cannot fix (4xx, bad address, rejected credentials). */
+export class PermanentError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'PermanentError';
+  }
+}
+
+export interface NotifierDeps {
+  /**
+   * Resolves a secret field: "env:NAME" reads the environment, "file:/path" reads the file (trimmed),
+   * anything else is the literal value. The value is registered for redaction. Throws a one-line
+   * error naming the reference (never the value) when it cannot be resolved.
+   */
+  resolveSecret(ref: string): string;
+  /** Masks every known secret and secret-looking pattern in a text. */
+  redact(text: string): string;
+  log: Logger;
+  now(): number;
+}
+
+/** Builds a notifier from its config entry; options have passed optionsSchema already. */
+export interface NotifierFactory<Options = Record<string, unknown>> {
+  type: string;
+  /** A zod schema for the entry's options (everything but name/type/route keys). */
+  optionsSchema: import('zod').ZodType<Options>;
+  create(name: string, options: Options, deps: NotifierDeps): Notifier;
+}

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import type { Exec, ExecOptions, ExecResult } from '../contracts.ts';
+
+const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
+/** After SIGTERM to the group, how long before SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+
+/**
+ * Runs a program with an argument array (never a shell), in its own process group, so that a deadline
+ * kills the whole tree: `openclaw logs --follow` and doctor spawn children that outlive their parent.
+ */
+export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
+  new Promise<ExecResult>((resolve) => {
+    const started = performance.now();
+    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const finish = (result: Omit<ExecResult, 'durationMs' | 'stdout' | 'stderr' | 'timedOut'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ ...result, stdout, stderr, timedOut, durationMs: Math.round(performance.now() - started) });
+    };
+
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, [...args], {
+        shell: false,
+        detached: true, // own process group: kill(-pid) reaches every descendant
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: options.env ?? process.env,
+        cwd: options.cwd,
+      });
+    } catch (err) {
+      stderr = (err as Error).message;
+      resolve({ code: null, signal: null, stdout, stderr, timedOut: false, durationMs: 0 });
+      return;
+    }
+
+    const killGroup = (sig: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    const expire = () => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    const onAbort = () => expire();
+    const deadline = setTimeout(expire, options.timeoutMs);
+    deadline.unref();
+    if (options.signal?.aborted) expire();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout.length < max) stdout += chunk.slice(0, max - stdout.length);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < max) stderr += chunk.slice(0, max - stderr.length);
+    });
+    child.on('error', (err) => {
+      stderr += stderr ? `\n${err.message}` : err.message;
+      finish({ code: null, signal: null });
+    });
+    child.on('close', (code, signal) => {
+      // The leader is gone; make sure no descendant lingers past a deadline.
+      if (timedOut) killGroup('SIGKILL');
+      finish({ code, signal });
+    });
+  });

@@ -1,0 +1,57 @@
+/**
+ * Removes secret values from text and objects before they reach logs, alerts, state or errors.
+ * Holds the resolved secrets of the running config, plus patterns for secrets it was never told about.
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  /** Registers a secret value; values shorter than 4 characters are ignored (they would mask ordinary text). */
+  add(value: string | undefined): void {
+    if (value && value.length >= 4) this.secrets.add(value);
+  }
+
+  text(input: string): string {
+    let out = input;
+    // Longest first, so a secret that contains another is masked whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      out = out.split(secret).join('***');
+    }
+    return redactPatterns(out);
+  }
+
+  /** Deep copy with every string redacted. */
+  value<T>(input: T): T {
+    return deepMap(input, (s) => this.text(s)) as T;
+  }
+}
+
+const PATTERNS: Array<[RegExp, string]> = [
+  // Slack incoming-webhook paths and tokens.
+  [/(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, '$1***'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{8,}/g, 'xox*-***'],
+  // Authorization headers and bearer tokens.
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
+  // user:password@ in URLs.
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, '$1***@'],
+  // token=..., password: ..., api_key="..." and friends.
+  [/\b((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}/gi, '$1***'],
+  // Well-known API key shapes.
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-***'],
+];
+
+export function redactPatterns(input: string): string {
+  let out = input;
+  for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+  return out;
+}
+
+function deepMap(input: unknown, fn: (s: string) => string): unknown {
+  if (typeof input === 'string') return fn(input);
+  if (Array.isArray(input)) return input.map((v) => deepMap(v, fn));
+  if (input && typeof input === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) out[k] = deepMap(v, fn);
+    return out;
+  }
+  return input;
+}
