@@ -49,4 +49,6 @@ export interface Transition {
   summary: string;
   incidentSince?: number;
   flapPct?: number;
+  /** Worst status of the incident (for a transition to OK: of the incident it closes). */
+  worstStatus?: Status;
 }

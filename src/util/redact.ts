@@ -50,7 +50,8 @@ function deepMap(input: unknown, fn: (s: string) => string): unknown {
   if (Array.isArray(input)) return input.map((v) => deepMap(v, fn));
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(input)) out[k] = deepMap(v, fn);
+    // defineProperty keeps a "__proto__" key as data instead of replacing the copy's prototype.
+    for (const [k, v] of Object.entries(input)) Object.defineProperty(out, k, { value: deepMap(v, fn), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return input;

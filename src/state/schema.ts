@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import type { CheckResult, HistoryEntry } from '../contracts.ts';
+import type { MachineState, Transition } from '../evaluate/types.ts';
+
+// The state file's data shape, its version, and the checks a file must pass before anything trusts it.
+// Validation is deliberately loose about extra keys (a later version may add fields; an older agent
+// keeps them) and strict about the keys the code reads.
+
+export const SCHEMA_VERSION = 1;
+
+export interface LastRun {
+  /** Epoch ms the run finished. */
+  at: number;
+  durationMs: number;
+  /** The full result, with text fields capped. */
+  result: CheckResult;
+}
+
+export interface CheckRecord {
+  machine: MachineState;
+  /** Compact results, oldest first, bounded by count and age. */
+  window: HistoryEntry[];
+  last?: LastRun;
+  /** State changes, oldest first, bounded by count. */
+  transitions: Transition[];
+}
+
+/** Something a later reader (e.g. `clawmedic status`) should be told about the file itself. */
+export interface StateNotice {
+  kind: 'quarantined';
+  /** Epoch ms. */
+  at: number;
+  movedTo: string;
+  reason: string;
+}
+
+export interface StateData {
+  schemaVersion: typeof SCHEMA_VERSION;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms of the last change. */
+  updatedAt: number;
+  checks: Record<string, CheckRecord>;
+  /** Named sections owned by other parts (alerts, outbox, silences, recovery). */
+  sections: Record<string, unknown>;
+  notices: StateNotice[];
+}
+
+export function emptyState(now: number): StateData {
+  return { schemaVersion: SCHEMA_VERSION, createdAt: now, updatedAt: now, checks: {}, sections: {}, notices: [] };
+}
+
+const status = z.enum(['ok', 'warn', 'crit', 'unknown']);
+const checkState = z.enum(['ok', 'pending', 'failing', 'recovering', 'flapping']);
+const epoch = z.number().finite();
+const count = z.number().int().nonnegative();
+const metrics = z.record(z.string(), z.number());
+
+const machine = z.looseObject({
+  state: checkState,
+  since: epoch,
+  consecutiveFailures: count,
+  consecutiveSuccesses: count,
+  recent: z.array(status),
+  flapPct: z.number().finite(),
+  incidentSince: epoch.optional(),
+  worstStatus: status.optional(),
+});
+
+const historyEntry = z.looseObject({
+  at: epoch,
+  status,
+  summary: z.string(),
+  durationMs: z.number().finite(),
+  metrics: metrics.optional(),
+});
+
+const transition = z.looseObject({
+  checkId: z.string(),
+  from: checkState,
+  to: checkState,
+  at: epoch,
+  status,
+  summary: z.string(),
+  incidentSince: epoch.optional(),
+  flapPct: z.number().finite().optional(),
+  worstStatus: status.optional(),
+});
+
+const result = z.looseObject({
+  status,
+  summary: z.string(),
+  diagnosis: z.string().optional(),
+  remedy: z.string().optional(),
+  metrics: metrics.optional(),
+  details: z.unknown().optional(),
+});
+
+const checkRecord = z.looseObject({
+  machine,
+  window: z.array(historyEntry),
+  last: z.looseObject({ at: epoch, durationMs: z.number().finite(), result }).optional(),
+  transitions: z.array(transition),
+});
+
+const notice = z.looseObject({ kind: z.string(), at: epoch, movedTo: z.string(), reason: z.string() });
+
+const stateV1 = z.looseObject({
+  schemaVersion: z.literal(1),
+  createdAt: epoch,
+  updatedAt: epoch,
+  checks: z.record(z.string(), checkRecord),
+  sections: z.record(z.string(), z.unknown()),
+  // Absent in files written before notices existed; same version, since it is additive.
+  notices: z.array(notice).default([]),
+});
+
+/**
+ * Upgrades from version n to n + 1, keyed by n. Empty while there is only version 1; a new version adds
+ * an entry here rather than teaching the validator two shapes.
+ */
+const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {};
+
+export type ParseOutcome =
+  | { ok: true; data: StateData; migratedFrom?: number }
+  | { ok: false; kind: 'corrupt' | 'newer'; reason: string };
+
+/** Parses and validates the file's text; never throws. */
+export function parseState(text: string): ParseOutcome {
+  if (text.trim() === '') return { ok: false, kind: 'corrupt', reason: 'the file is empty' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, kind: 'corrupt', reason: `not valid JSON (${(err as Error).message})` };
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, kind: 'corrupt', reason: 'not a JSON object' };
+  }
+  let obj = raw as Record<string, unknown>;
+  const version = obj.schemaVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, kind: 'corrupt', reason: 'no valid schemaVersion' };
+  }
+  if (version > SCHEMA_VERSION) {
+    return {
+      ok: false,
+      kind: 'newer',
+      reason: `schemaVersion ${version} is newer than this clawmedic understands (${SCHEMA_VERSION})`,
+    };
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    const migrate = MIGRATIONS[v];
+    if (!migrate) return { ok: false, kind: 'corrupt', reason: `no migration from schemaVersion ${v}` };
+    obj = migrate(obj);
+  }
+  const parsed = stateV1.safeParse(obj);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? formatPath(issue.path) : '';
+    return { ok: false, kind: 'corrupt', reason: `wrong shape at ${where || 'top level'}: ${issue?.message ?? 'invalid'}` };
+  }
+  // The validator checked every key the code reads; extra keys pass through untouched.
+  const data = parsed.data as unknown as StateData;
+  return version === SCHEMA_VERSION ? { ok: true, data } : { ok: true, data, migratedFrom: version };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
