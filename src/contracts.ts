@@ -60,6 +60,10 @@ export interface OpenclawCli {
   readonly path: string | null;
   /** Why it was not found (searched locations), when path is null. */
   readonly notFoundReason?: string;
+  /**
+   * Never throws (not found: code null, stderr says so). `options.env` is laid over the environment the
+   * CLI was found with, not a replacement for it; `--timeout` is added where the subcommand accepts it.
+   */
   run(args: readonly string[], options: ExecOptions): Promise<ExecResult>;
 }
 

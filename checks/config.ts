@@ -1,0 +1,277 @@
+import { readFile } from 'node:fs/promises';
+import JSON5 from 'json5';
+import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
+import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { formatDuration } from '../src/util/duration.ts';
+import { findJsonObject } from '../src/util/json-in-text.ts';
+import { redactPatterns } from '../src/util/redact.ts';
+
+const MAX_LISTED = 10;
+const MAX_LINE_CHARS = 300;
+
+const EXIT_78 =
+  'A gateway (re)started with this file exits 78 and stays down (systemd does not retry 78); a running gateway ' +
+  'keeps its previous config and logs "config reload skipped (invalid config)".';
+
+interface Issue {
+  path: string;
+  message: string;
+}
+
+/** What `openclaw config validate --json` established, or why it could not. */
+type Validation =
+  | { ran: true; valid: boolean; issues: Issue[]; warnings: Issue[]; ms: number; reportedPath?: string }
+  | { ran: false; why: string; ms?: number; cliMissing?: boolean };
+
+/**
+ * openclaw.json: first a local JSON5 parse (instant, pinpoints line and column), then OpenClaw's own
+ * schema validation. Never echoes lines of the file: they may hold tokens.
+ */
+export const configCheck: Check = {
+  id: 'config',
+  title: 'OpenClaw config (openclaw.json)',
+  defaults: { schedule: '5m', timeoutMs: 20_000 },
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const file = ctx.target.openclawConfigPath;
+
+    let text: string;
+    try {
+      text = await readFile(file, { encoding: 'utf8', signal: ctx.signal });
+    } catch (err) {
+      return readFailure(file, err as NodeJS.ErrnoException);
+    }
+
+    const syntax = parseJson5(text);
+    if (syntax) return syntaxFailure(file, syntax, await backupHint(file));
+
+    const validation = await validate(ctx, file);
+    return judge(file, validation);
+  },
+};
+
+/** The result for an openclaw.json that could not be read (exported for tests: root reads anything). */
+export function readFailure(file: string, err: NodeJS.ErrnoException): CheckResult {
+  if (err.code === 'ENOENT') {
+    return { status: 'ok', summary: `no openclaw.json at ${file} (nothing to validate)` };
+  }
+  if (err.name === 'AbortError') {
+    return { status: 'unknown', summary: `reading ${file} was cancelled (check timeout or agent stopping)` };
+  }
+  const why =
+    err.code === 'EACCES' || err.code === 'EPERM'
+      ? 'permission denied'
+      : err.code === 'EISDIR'
+        ? 'it is a directory'
+        : err.message;
+  return {
+    status: 'warn',
+    summary: `cannot read ${file}: ${why}${err.code ? ` (${err.code})` : ''}`,
+    remedy:
+      err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'Run clawmedic as the same user as the gateway (openclaw.json should stay mode 600), or point clawmedic at the right file.'
+        : `Check ${file}: clawmedic expects OpenClaw's JSON5 config file there.`,
+    details: { code: err.code },
+  };
+}
+
+interface SyntaxProblem {
+  line: number;
+  column: number;
+  /** The parser's message without the "JSON5: " prefix and the position suffix. */
+  message: string;
+  empty: boolean;
+}
+
+function parseJson5(text: string): SyntaxProblem | undefined {
+  if (text.trim() === '') return { line: 1, column: 1, message: 'the file is empty', empty: true };
+  try {
+    const value: unknown = JSON5.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { line: 1, column: 1, message: 'the top level is not an object ({ ... })', empty: false };
+    }
+    return undefined;
+  } catch (err) {
+    const e = err as SyntaxError & { lineNumber?: number; columnNumber?: number };
+    const message = e.message.replace(/^JSON5:\s*/, '').replace(/\s+at \d+:\d+$/, '');
+    return { line: e.lineNumber ?? 1, column: e.columnNumber ?? 1, message, empty: false };
+  }
+}
+
+/** The guide's common mistakes, matched to what the parser says. */
+function syntaxHint(p: SyntaxProblem): string {
+  if (p.empty) return 'An empty file is not a config: the gateway treats it as missing gateway.mode.';
+  if (p.message.startsWith('invalid character')) {
+    return (
+      'A string value may be missing its quotes (an opening or closing "), or a comma is missing between two ' +
+      'entries; the real mistake is usually at this position or just before it.'
+    );
+  }
+  if (p.message.startsWith('invalid end of input')) {
+    return 'The nesting is broken: a brace { or bracket [ is not closed (or a string is never closed).';
+  }
+  return 'Look at this position and just before it.';
+}
+
+function syntaxFailure(file: string, p: SyntaxProblem, backup: string): CheckResult {
+  const where = `${p.line}:${p.column}`;
+  const message = redactPatterns(p.message);
+  return {
+    status: 'crit',
+    summary: `openclaw.json has a JSON5 syntax error at line ${where}: ${message}`,
+    diagnosis:
+      `${file}:${where}: ${message}. ${syntaxHint(p)} Trailing commas are fine in JSON5, so they are not the cause. ` +
+      EXIT_78,
+    remedy:
+      `Fix ${file} at line ${p.line}, column ${p.column}, or ${backup}; then run \`openclaw config validate\` ` +
+      'before restarting the gateway.',
+    details: { path: file, line: p.line, column: p.column, parser: message },
+  };
+}
+
+/** Names the adjacent backup only when it exists and parses: restoring a broken backup helps nobody. */
+async function backupHint(file: string): Promise<string> {
+  const bak = `${file}.bak`;
+  try {
+    const text = await readFile(bak, 'utf8');
+    return parseJson5(text)
+      ? `restore an older backup (${bak} has a syntax error too)`
+      : `restore the adjacent backup (cp ${bak} ${file}; it parses)`;
+  } catch {
+    return 'restore the adjacent .bak backup if there is one';
+  }
+}
+
+async function validate(ctx: CheckContext, file: string): Promise<Validation> {
+  if (ctx.openclaw.path === null) {
+    return { ran: false, cliMissing: true, why: `openclaw CLI not found (${ctx.openclaw.notFoundReason ?? 'not searched'})` };
+  }
+  const budgetMs = cliCallBudgetMs(ctx.timeoutMs);
+  const raw = await ctx.openclaw.run(['config', 'validate', '--json'], {
+    timeoutMs: budgetMs,
+    signal: ctx.signal,
+    // Validate the file this check read, wherever the CLI's own defaults would point.
+    env: { OPENCLAW_CONFIG_PATH: file, OPENCLAW_STATE_DIR: ctx.target.openclawStateDir },
+  });
+  // Patterns cannot catch a bare token value; the gateway token is known here, so mask it first.
+  const token = ctx.target.token;
+  const mask = (s: string) => (token && token.length >= 4 ? s.split(token).join('***') : s);
+  const res = { ...raw, stdout: mask(raw.stdout), stderr: mask(raw.stderr) };
+  if (res.timedOut) {
+    return { ran: false, ms: res.durationMs, why: `openclaw config validate did not finish within ${formatDuration(budgetMs)} (killed)` };
+  }
+  const doc = findJsonObject(res.stdout, (v) => typeof v.valid === 'boolean');
+  if (!doc) {
+    const said = firstLine(res.stdout) || firstLine(res.stderr);
+    const how = res.code === null ? (res.signal ? `killed by ${res.signal}` : 'did not start') : `exit ${res.code}`;
+    return { ran: false, ms: res.durationMs, why: `openclaw config validate gave no JSON result (${how})${said ? `: ${said}` : ''}` };
+  }
+  const issues = toIssues(doc.issues);
+  if (doc.valid === false && issues.length === 0) {
+    // e.g. {"error":{"message":"file not found"}}: the CLI failed, the file was not judged.
+    const error = doc.error as { message?: unknown } | undefined;
+    const message = typeof error?.message === 'string' ? error.message : `exit ${res.code}`;
+    return { ran: false, ms: res.durationMs, why: `openclaw config validate failed: ${clip(redactPatterns(message))}` };
+  }
+  return {
+    ran: true,
+    valid: doc.valid === true,
+    issues,
+    warnings: toIssues(doc.warnings),
+    ms: res.durationMs,
+    ...(typeof doc.path === 'string' ? { reportedPath: doc.path } : {}),
+  };
+}
+
+function judge(file: string, v: Validation): CheckResult {
+  const metrics: Record<string, number> = {};
+  if (v.ms !== undefined) metrics.validateMs = v.ms;
+
+  if (!v.ran) {
+    // The local parse succeeded, so something is known; say what could not be checked.
+    return {
+      status: v.cliMissing ? 'ok' : 'warn',
+      summary: clip(`openclaw.json parses as JSON5; schema not validated: ${v.why}`),
+      ...(v.cliMissing
+        ? { diagnosis: 'Only the JSON5 syntax was checked; install the openclaw CLI (or set openclaw.bin) to validate keys and types.' }
+        : { remedy: 'Run `openclaw config validate --json` by hand to see why it fails.' }),
+      metrics,
+      details: { path: file, validation: v.why },
+    };
+  }
+
+  metrics.issues = v.issues.length;
+  metrics.warnings = v.warnings.length;
+  const details = { path: file, reportedPath: v.reportedPath, issues: v.issues, warnings: v.warnings };
+
+  if (!v.valid) {
+    return {
+      status: 'crit',
+      summary: clip(`openclaw.json is invalid: ${listHead(v.issues)}`),
+      diagnosis: `${listLines(v.issues)}\n${EXIT_78}`,
+      remedy:
+        `Fix these keys in ${file} (\`openclaw config schema\` prints what is allowed), or restore the adjacent .bak ` +
+        'backup; run `openclaw config validate` and only restart the gateway once it passes.',
+      metrics,
+      details,
+    };
+  }
+  if (v.warnings.length > 0) {
+    const missingEnv = v.warnings.some((w) => /missing env var/i.test(w.message));
+    return {
+      status: 'warn',
+      summary: clip(`openclaw.json is valid with ${v.warnings.length} warning${v.warnings.length === 1 ? '' : 's'}: ${listHead(v.warnings)}`),
+      diagnosis: listLines(v.warnings),
+      remedy: missingEnv
+        ? "Set the missing variables in the gateway's environment or in OpenClaw's .env (in its state directory); " +
+          'the features that use them stay unavailable until then.'
+        : 'Review the warnings with `openclaw config validate`.',
+      metrics,
+      details,
+    };
+  }
+  return {
+    status: 'ok',
+    summary: `openclaw.json is valid (openclaw config validate, ${formatDuration(v.ms)})`,
+    metrics,
+    details,
+  };
+}
+
+function toIssues(raw: unknown): Issue[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((r: unknown) => {
+    if (!r || typeof r !== 'object') return [];
+    const o = r as Record<string, unknown>;
+    return [
+      {
+        path: typeof o.path === 'string' ? o.path : '<root>',
+        message: redactPatterns(typeof o.message === 'string' ? o.message : JSON.stringify(o.message ?? '')),
+      },
+    ];
+  });
+}
+
+function listHead(items: Issue[]): string {
+  const first = items[0];
+  const head = first ? `${first.path}: ${oneLine(first.message)}` : '';
+  return items.length > 1 ? `${head} (+${items.length - 1} more)` : head;
+}
+
+function listLines(items: Issue[]): string {
+  const lines = items.slice(0, MAX_LISTED).map((i) => clip(`${i.path}: ${oneLine(i.message)}`));
+  if (items.length > MAX_LISTED) lines.push(`... and ${items.length - MAX_LISTED} more`);
+  return lines.join('\n');
+}
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
+  return line ? clip(redactPatterns(line.trim()), 200) : '';
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function clip(text: string, max = MAX_LINE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
