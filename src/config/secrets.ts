@@ -8,6 +8,13 @@ export class SecretError extends Error {
   }
 }
 
+const SECRET_KEY = /^(token|password|url|hmacSecret|secret|apiKey)$/i;
+
+/** Config keys whose values are secrets (notifier URLs carry their credentials in the path). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 export function isSecretReference(value: string): boolean {
   return value.startsWith('env:') || value.startsWith('file:');
 }

@@ -34,7 +34,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   // user:password@ in URLs.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, '$1***@'],
   // token=..., password: ..., api_key="..." and friends.
-  [/\b((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}/gi, '$1***'],
+  // (Not after a "." or a word character: "gateway.auth.token: Missing env var" names a key, it holds no value.)
+  [/(?<![.\w-])((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}/gi, '$1***'],
   // Well-known API key shapes.
   [/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-***'],
 ];

@@ -1,0 +1,319 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import JSON5 from 'json5';
+import type { z } from 'zod';
+import { builtinChecks } from '../../checks/index.ts';
+import { notifierFactories } from '../../notifiers/index.ts';
+import type { Check, GatewayTarget, NotifierFactory } from '../contracts.ts';
+import type { MachineConfig } from '../evaluate/types.ts';
+import { parseSchedule, shortestPeriodMs, type ScheduleSpec } from '../schedule.ts';
+import { formatDuration } from '../util/duration.ts';
+import { Redactor } from '../util/redact.ts';
+import { discoverGateway, locateOpenclaw } from './discover.ts';
+import { configSchema, NOTIFIER_COMMON_KEYS, type ConfigFile, type NotifierEntry } from './schema.ts';
+import { isSecretKey, isSecretReference, resolveSecret } from './secrets.ts';
+
+export interface Problem {
+  /** Key path ("checks.doctor.timeout") or file position ("clawmedic.json5:3:14"). */
+  path: string;
+  message: string;
+  level: 'error' | 'warning';
+}
+
+export interface ResolvedCheck {
+  check: Check;
+  /** False when the config disables it: the agent skips it, `clawmedic check <id>` still runs it on request. */
+  enabled: boolean;
+  schedule: ScheduleSpec;
+  timeoutMs: number;
+  jitterMs: number;
+  machine: MachineConfig;
+  options: Record<string, unknown>;
+  dependsOn: string[];
+}
+
+export interface NotifierSpec {
+  name: string;
+  type: string;
+  entry: NotifierEntry;
+  factory: NotifierFactory<any>;
+  options: unknown;
+}
+
+export interface EffectiveConfig {
+  /** The config file path (whether or not it exists). */
+  path: string;
+  source: 'file' | 'embedded default';
+  file: ConfigFile;
+  target: GatewayTarget;
+  discoveryNotes: string[];
+  statePath: string;
+  openclawBin?: string;
+  checks: ResolvedCheck[];
+  notifiers: NotifierSpec[];
+  /** Problems scoped to one notifier: that notifier is left out, the agent runs the others. */
+  notifierProblems: Problem[];
+  redactor: Redactor;
+}
+
+export interface LoadResult {
+  config?: EffectiveConfig;
+  problems: Problem[];
+}
+
+export interface LoadOptions {
+  /** --config flag. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class ConfigError extends Error {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const DEFAULT_CONFIG_NAME = 'clawmedic.json5';
+export const DEFAULT_STATE_NAME = 'clawmedic.state.json';
+
+/** --config, then CLAWMEDIC_CONFIG, then clawmedic.json5 in OpenClaw's state directory. */
+export function configPathFor(opts: LoadOptions): { path: string; explicit: boolean } {
+  const env = opts.env ?? process.env;
+  if (opts.configPath) return { path: resolve(opts.configPath), explicit: true };
+  if (env.CLAWMEDIC_CONFIG) return { path: resolve(env.CLAWMEDIC_CONFIG), explicit: true };
+  return { path: join(locateOpenclaw(env).stateDir, DEFAULT_CONFIG_NAME), explicit: false };
+}
+
+/** Reads, validates and resolves the config, collecting every problem instead of stopping at the first. */
+export function loadConfig(opts: LoadOptions = {}): LoadResult {
+  const env = opts.env ?? process.env;
+  const { path, explicit } = configPathFor(opts);
+  const problems: Problem[] = [];
+
+  let raw: unknown = {};
+  let source: EffectiveConfig['source'] = 'embedded default';
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || explicit) {
+      const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+      return { problems: [{ path, message: `cannot read config: ${why}`, level: 'error' }] };
+    }
+  }
+  if (text !== undefined) {
+    source = 'file';
+    try {
+      raw = text.trim() === '' ? {} : JSON5.parse(text);
+    } catch (err) {
+      const e = err as SyntaxError & { lineNumber?: number; columnNumber?: number };
+      const where = e.lineNumber ? `${path}:${e.lineNumber}:${e.columnNumber ?? 0}` : path;
+      return { problems: [{ path: where, message: `syntax error: ${e.message.replace(/^JSON5: /, '')}`, level: 'error' }] };
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      return { problems: [{ path, message: 'the config must be an object ({ ... })', level: 'error' }] };
+    }
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...zodProblems(parsed.error.issues));
+    return { problems };
+  }
+  const file = parsed.data;
+  const redactor = new Redactor();
+
+  if (source === 'file') problems.push(...permissionProblems(path, file));
+
+  // Gateway target: explicit settings win over discovery.
+  const discovered = discoverGateway(env, file.gateway.openclawConfig);
+  let token = discovered.token;
+  if (token) redactor.add(token);
+  if (file.gateway.token) {
+    try {
+      token = resolveSecret(file.gateway.token, redactor, env);
+    } catch (err) {
+      problems.push({ path: 'gateway.token', message: (err as Error).message, level: 'error' });
+    }
+  }
+  const host = file.gateway.host === 'localhost' ? '127.0.0.1' : (file.gateway.host ?? discovered.host);
+  const target: GatewayTarget = {
+    host,
+    port: file.gateway.port ?? discovered.port,
+    portSource: file.gateway.port ? `${path} gateway.port` : discovered.portSource,
+    openclawConfigPath: discovered.location.configPath,
+    openclawStateDir: discovered.location.stateDir,
+    ...(token ? { token } : {}),
+  };
+
+  const checks = resolveChecks(file, problems);
+  const { specs, notifierProblems } = resolveNotifiers(file, env, redactor);
+  problems.push(...notifierProblems);
+  if (file.alerting.fallback && !specs.some((s) => s.name === file.alerting.fallback) && !notifierProblems.some((p) => p.path.startsWith(`notifiers.${file.alerting.fallback}`))) {
+    problems.push({ path: 'alerting.fallback', message: `no notifier named "${file.alerting.fallback}"`, level: 'error' });
+  }
+  file.alerting.maintenance.forEach((w, i) => {
+    try {
+      parseSchedule(w.cron, w.timezone);
+    } catch (err) {
+      problems.push({ path: `alerting.maintenance.${i}.cron`, message: (err as Error).message, level: 'error' });
+    }
+  });
+
+  const config: EffectiveConfig = {
+    path,
+    source,
+    file,
+    target,
+    discoveryNotes: discovered.notes,
+    statePath: file.state.path ? resolve(dirname(path), file.state.path) : join(dirname(path), DEFAULT_STATE_NAME),
+    ...(file.openclaw.bin ? { openclawBin: file.openclaw.bin } : {}),
+    checks,
+    notifiers: specs,
+    notifierProblems,
+    redactor,
+  };
+  return { config, problems };
+}
+
+function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
+  const known = new Map(builtinChecks.map((c) => [c.id, c]));
+  for (const id of Object.keys(file.checks)) {
+    if (!known.has(id)) problems.push({ path: `checks.${id}`, message: `unknown check (known: ${[...known.keys()].join(', ')})`, level: 'error' });
+  }
+  const resolved: ResolvedCheck[] = [];
+  for (const check of builtinChecks) {
+    const entry = file.checks[check.id] ?? {};
+    const at = `checks.${check.id}`;
+    let schedule: ScheduleSpec;
+    try {
+      schedule = parseSchedule(entry.schedule ?? check.defaults.schedule, entry.timezone);
+    } catch (err) {
+      problems.push({ path: `${at}.schedule`, message: (err as Error).message, level: 'error' });
+      continue;
+    }
+    const period = shortestPeriodMs(schedule);
+    let timeoutMs = entry.timeout ?? check.defaults.timeoutMs;
+    if (timeoutMs >= period) {
+      if (entry.timeout !== undefined) {
+        problems.push({
+          path: `${at}.timeout`,
+          message: `timeout ${formatDuration(timeoutMs)} must be shorter than the schedule's period (${formatDuration(period)}), so runs never overlap`,
+          level: 'error',
+        });
+      }
+      // An unset timeout shrinks to fit a faster schedule.
+      timeoutMs = Math.max(500, Math.floor(period * 0.8));
+    }
+    for (const dep of entry.dependsOn ?? []) {
+      if (!known.has(dep)) problems.push({ path: `${at}.dependsOn`, message: `unknown check "${dep}"`, level: 'error' });
+    }
+    resolved.push({
+      check,
+      enabled: entry.enabled !== false,
+      schedule,
+      timeoutMs,
+      // Default jitter: a tenth of the period, at most 5 s, so checks of many hosts don't fire in lockstep.
+      jitterMs: Math.min(entry.jitter ?? Math.min(5_000, Math.floor(period / 10)), Math.max(0, period - timeoutMs)),
+      machine: {
+        failureThreshold: entry.failureThreshold ?? file.defaults.failureThreshold,
+        successThreshold: entry.successThreshold ?? file.defaults.successThreshold,
+        flapping: file.defaults.flapping,
+      },
+      options: { ...check.defaults.options, ...entry.options },
+      dependsOn: entry.dependsOn ?? check.dependsOn ?? [],
+    });
+  }
+  return resolved;
+}
+
+const DEFAULT_NOTIFIERS: Record<string, NotifierEntry> = {
+  console: { type: 'console', enabled: true, minSeverity: 'info' },
+};
+
+function resolveNotifiers(file: ConfigFile, env: NodeJS.ProcessEnv, redactor: Redactor): { specs: NotifierSpec[]; notifierProblems: Problem[] } {
+  const factories = new Map(notifierFactories.map((f) => [f.type, f]));
+  const specs: NotifierSpec[] = [];
+  const notifierProblems: Problem[] = [];
+  for (const [name, entry] of Object.entries(file.notifiers ?? DEFAULT_NOTIFIERS)) {
+    if (!entry.enabled) continue;
+    const at = `notifiers.${name}`;
+    const factory = factories.get(entry.type);
+    if (!factory) {
+      notifierProblems.push({ path: `${at}.type`, message: `unknown notifier type "${entry.type}" (known: ${[...factories.keys()].join(', ')})`, level: 'error' });
+      continue;
+    }
+    const optionsInput = Object.fromEntries(Object.entries(entry).filter(([k]) => !(NOTIFIER_COMMON_KEYS as readonly string[]).includes(k)));
+    const parsed = factory.optionsSchema.safeParse(optionsInput);
+    if (!parsed.success) {
+      notifierProblems.push(...zodProblems(parsed.error.issues, at));
+      continue;
+    }
+    // Resolve secret references now, so a missing env var is reported here rather than at 3 a.m.
+    const secretErrors = secretReferenceProblems(parsed.data, at, env, redactor);
+    if (secretErrors.length) {
+      notifierProblems.push(...secretErrors);
+      continue;
+    }
+    specs.push({ name, type: entry.type, entry, factory, options: parsed.data });
+  }
+  return { specs, notifierProblems };
+}
+
+function secretReferenceProblems(options: unknown, at: string, env: NodeJS.ProcessEnv, redactor: Redactor): Problem[] {
+  const out: Problem[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string' && isSecretReference(value)) {
+      try {
+        resolveSecret(value, redactor, env);
+      } catch (err) {
+        out.push({ path, message: (err as Error).message, level: 'error' });
+      }
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
+    }
+  };
+  walk(options, at);
+  return out;
+}
+
+/** A config that holds literal secrets must not be readable by others. */
+function permissionProblems(path: string, file: ConfigFile): Problem[] {
+  const literal: string[] = [];
+  if (file.gateway.token && !isSecretReference(file.gateway.token)) literal.push('gateway.token');
+  for (const [name, entry] of Object.entries(file.notifiers ?? {})) {
+    for (const [k, v] of Object.entries(entry)) {
+      if (isSecretKey(k) && typeof v === 'string' && !isSecretReference(v)) literal.push(`notifiers.${name}.${k}`);
+    }
+  }
+  if (literal.length === 0) return [];
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return [];
+  }
+  if ((mode & 0o077) === 0) return [];
+  const level = mode & 0o004 ? 'error' : 'warning';
+  return [
+    {
+      path,
+      message: `holds secrets as literal values (${literal.join(', ')}) and is ${mode & 0o004 ? 'world' : 'group'}-readable (mode ${mode.toString(8)}): chmod 600 it, or use "env:NAME" / "file:/path" references`,
+      level,
+    },
+  ];
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[], prefix = ''): Problem[] {
+  return issues.map((issue) => {
+    const keys = issue.path.map(String);
+    const path = [prefix, ...keys].filter(Boolean).join('.') || '<root>';
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    return { path, message, level: 'error' as const };
+  });
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { parseDuration } from '../util/duration.ts';
+
+/** "30s", "5m", or a number of milliseconds. */
+export const duration = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "2h")` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'A duration such as "30s", "5m", "2h", or milliseconds as a number' });
+
+/** A secret: "env:NAME", "file:/absolute/path", or (discouraged) the literal value. */
+export const secretRef = z
+  .string()
+  .min(1)
+  .meta({ description: 'A secret reference: "env:NAME" or "file:/absolute/path" (a literal value works but is discouraged)' });
+
+const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost)$/;
+
+const severity = z.enum(['crit', 'warn', 'info']);
+
+const flapping = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    window: z.number().int().min(4).max(100).default(21),
+    highPct: z.number().min(1).max(100).default(50),
+    lowPct: z.number().min(0).max(100).default(25),
+  })
+  .refine((f) => f.lowPct < f.highPct, { message: 'lowPct must be lower than highPct', path: ['lowPct'] });
+
+const checkEntry = z.strictObject({
+  enabled: z.boolean().optional(),
+  schedule: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'A duration ("30s") for a fixed interval, or a cron expression (seconds allowed: "*/15 * * * * *")' }),
+  timezone: z.string().optional().meta({ description: 'Time zone for a cron schedule, e.g. "Europe/Berlin"' }),
+  timeout: duration.optional(),
+  jitter: duration.optional(),
+  failureThreshold: z.number().int().min(1).max(100).optional(),
+  successThreshold: z.number().int().min(1).max(100).optional(),
+  dependsOn: z.array(z.string()).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Keys every notifier entry has; the rest belongs to its type's own schema. */
+export const notifierCommon = z.object({
+  type: z.string().min(1),
+  enabled: z.boolean().default(true),
+  minSeverity: severity.default('info').meta({ description: 'Lowest severity this notifier receives' }),
+  checks: z.array(z.string()).optional().meta({ description: 'Only alerts about these checks (default: all)' }),
+});
+export const NOTIFIER_COMMON_KEYS = ['type', 'enabled', 'minSeverity', 'checks'] as const;
+
+const maintenanceWindow = z.strictObject({
+  cron: z.string().min(1),
+  duration,
+  timezone: z.string().optional(),
+  checks: z.array(z.string()).optional(),
+  reason: z.string().optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    gateway: z
+      .strictObject({
+        host: z
+          .string()
+          .regex(LOOPBACK, 'only loopback addresses are allowed (127.0.0.1, ::1, localhost): clawmedic watches the gateway on this host')
+          .optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        token: secretRef.optional(),
+        openclawConfig: z.string().min(1).optional().meta({ description: 'Path of openclaw.json (default: discovered like OpenClaw does)' }),
+      })
+      .default({}),
+    openclaw: z
+      .strictObject({
+        bin: z.string().min(1).optional().meta({ description: 'Path of the openclaw executable (default: searched on PATH)' }),
+      })
+      .default({}),
+    state: z
+      .strictObject({
+        path: z.string().min(1).optional().meta({ description: 'State file (default: clawmedic.state.json beside the config)' }),
+        maxResults: z.number().int().min(10).max(10_000).default(200),
+        maxAge: duration.default(86_400_000),
+      })
+      .default({ maxResults: 200, maxAge: 86_400_000 }),
+    log: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+      })
+      .default({ level: 'info' }),
+    defaults: z
+      .strictObject({
+        failureThreshold: z.number().int().min(1).max(100).default(3),
+        successThreshold: z.number().int().min(1).max(100).default(2),
+        flapping: flapping.default({ enabled: true, window: 21, highPct: 50, lowPct: 25 }),
+      })
+      .default({ failureThreshold: 3, successThreshold: 2, flapping: { enabled: true, window: 21, highPct: 50, lowPct: 25 } }),
+    checks: z.record(z.string(), checkEntry).default({}),
+    notifiers: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'notifier names use letters, digits, "_", "-" and "."'), z.looseObject(notifierCommon.shape))
+      .optional()
+      .meta({ description: 'Notifiers by name; default: one console notifier' }),
+    alerting: z
+      .strictObject({
+        batchWindow: duration.default(10_000),
+        sendResolved: z.boolean().default(true),
+        reminders: z.array(duration).max(10).default([1_800_000, 7_200_000, 28_800_000]),
+        fallback: z.string().optional().meta({ description: 'Notifier that receives what another could not deliver' }),
+        deliveryDeadline: duration.default(86_400_000),
+        maintenance: z.array(maintenanceWindow).default([]),
+      })
+      .default({
+        batchWindow: 10_000,
+        sendResolved: true,
+        reminders: [1_800_000, 7_200_000, 28_800_000],
+        deliveryDeadline: 86_400_000,
+        maintenance: [],
+      }),
+  })
+  .meta({ title: 'clawmedic configuration' });
+
+export type ConfigFile = z.output<typeof configSchema>;
+export type CheckEntry = z.output<typeof checkEntry>;
+export type NotifierEntry = z.output<typeof notifierCommon> & Record<string, unknown>;

@@ -1,0 +1,91 @@
+import type { Check, CheckContext, CheckResult, Status } from './contracts.ts';
+import { formatDuration } from './util/duration.ts';
+import type { Redactor } from './util/redact.ts';
+
+export interface RunOutcome {
+  result: CheckResult;
+  /** Epoch ms when the run finished. */
+  at: number;
+  durationMs: number;
+}
+
+const STATUSES: readonly Status[] = ['ok', 'warn', 'crit', 'unknown'];
+const MAX_SUMMARY = 500;
+
+/**
+ * Runs one check under a deadline. Whatever the check does (throws, hangs past its signal, returns
+ * garbage) the outcome is a result: UNKNOWN with the reason, never an exception and never OK.
+ */
+export async function runCheck(
+  check: Check,
+  ctx: Omit<CheckContext, 'signal' | 'timeoutMs'>,
+  timeoutMs: number,
+  parent: AbortSignal | undefined,
+  redactor: Redactor,
+): Promise<RunOutcome> {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(new Error('the agent is stopping'));
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  const started = ctx.now();
+  const startedPerf = performance.now();
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<CheckResult>((resolve) => {
+    const expire = (reason: string) =>
+      resolve({
+        status: 'unknown',
+        summary: `${check.id} ${reason}`,
+        diagnosis: `The check was stopped after ${formatDuration(timeoutMs)}; its outside calls did not answer in time.`,
+      });
+    timer = setTimeout(() => {
+      controller.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
+      expire(`did not finish within ${formatDuration(timeoutMs)} (timed out)`);
+    }, timeoutMs);
+    controller.signal.addEventListener('abort', () => {
+      if (parent?.aborted) expire('was cancelled: the agent is stopping');
+    });
+  });
+
+  let result: CheckResult;
+  try {
+    const running = Promise.resolve().then(() => check.run({ ...ctx, signal: controller.signal, timeoutMs }));
+    result = validate(check.id, await Promise.race([running, deadline]));
+  } catch (err) {
+    result = {
+      status: 'unknown',
+      summary: `${check.id} failed to run: ${oneLine(err)}`,
+      diagnosis: 'The check threw an error instead of returning a result; this is a clawmedic bug or an unexpected environment.',
+    };
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onParentAbort);
+    if (!controller.signal.aborted) controller.abort(new Error('finished'));
+  }
+  return {
+    result: redactor.value(result),
+    at: Math.max(started, ctx.now()),
+    durationMs: Math.round(performance.now() - startedPerf),
+  };
+}
+
+function validate(id: string, value: unknown): CheckResult {
+  const r = value as Partial<CheckResult> | null;
+  if (!r || typeof r !== 'object' || !STATUSES.includes(r.status as Status) || typeof r.summary !== 'string') {
+    return { status: 'unknown', summary: `${id} returned an invalid result`, diagnosis: 'A check must return { status, summary }.' };
+  }
+  const out: CheckResult = { status: r.status as Status, summary: r.summary.slice(0, MAX_SUMMARY) };
+  if (typeof r.diagnosis === 'string' && r.diagnosis) out.diagnosis = r.diagnosis;
+  if (typeof r.remedy === 'string' && r.remedy) out.remedy = r.remedy;
+  if (r.metrics && typeof r.metrics === 'object') {
+    const metrics = Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
+    if (Object.keys(metrics).length) out.metrics = metrics;
+  }
+  if (r.details !== undefined) out.details = r.details;
+  return out;
+}
+
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!.slice(0, 300);
+}

@@ -1,0 +1,151 @@
+import { Cron } from 'croner';
+import { formatDuration, parseDuration } from './util/duration.ts';
+
+export type ScheduleSpec =
+  | { kind: 'interval'; everyMs: number; text: string }
+  | { kind: 'cron'; expr: string; timezone?: string; text: string };
+
+/** A duration ("30s") is a fixed interval; anything else must be a cron expression (5 or 6 fields). */
+export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
+  const everyMs = parseDuration(text);
+  if (everyMs !== undefined) {
+    if (everyMs < 1_000) throw new Error(`interval "${text}" is shorter than 1s`);
+    return { kind: 'interval', everyMs, text };
+  }
+  try {
+    // Only to validate: a paused job starts no timer.
+    new Cron(text, { paused: true, ...(timezone ? { timezone } : {}) }).stop();
+  } catch (err) {
+    throw new Error(`"${text}" is neither a duration ("30s", "5m") nor a valid cron expression: ${(err as Error).message}`);
+  }
+  return { kind: 'cron', expr: text, text, ...(timezone ? { timezone } : {}) };
+}
+
+/** The shortest gap between two runs, used to insist that a check's timeout is shorter than its period. */
+export function shortestPeriodMs(spec: ScheduleSpec, from = new Date()): number {
+  if (spec.kind === 'interval') return spec.everyMs;
+  const job = new Cron(spec.expr, { paused: true, ...(spec.timezone ? { timezone: spec.timezone } : {}) });
+  const runs = job.nextRuns(20, from);
+  job.stop();
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < runs.length; i++) min = Math.min(min, runs[i]!.getTime() - runs[i - 1]!.getTime());
+  return min;
+}
+
+export function describeSchedule(spec: ScheduleSpec): string {
+  return spec.kind === 'interval' ? `every ${formatDuration(spec.everyMs)}` : `cron "${spec.expr}"${spec.timezone ? ` (${spec.timezone})` : ''}`;
+}
+
+export interface ScheduledTask {
+  id: string;
+  spec: ScheduleSpec;
+  jitterMs: number;
+  /** Runs once per firing; the signal aborts when the scheduler stops. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  random?: () => number;
+  /** Run every task once shortly after start (jittered), not only at its first scheduled time. */
+  runAtStart?: boolean;
+  onSkip?: (id: string) => void;
+  onError?: (id: string, err: unknown) => void;
+}
+
+/**
+ * Fires each task on its own schedule with jitter, never overlapping a task with itself: a firing that
+ * comes while the previous run is still going is skipped, not queued.
+ */
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly crons: Cron[] = [];
+  private readonly stopController = new AbortController();
+  private readonly random: () => number;
+  private readonly options: SchedulerOptions;
+  private started = false;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.options = options;
+    this.random = options.random ?? Math.random;
+  }
+
+  add(task: ScheduledTask): void {
+    if (this.started) throw new Error('add tasks before start()');
+    this.tasks.push(task);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const task of this.tasks) {
+      if (this.options.runAtStart !== false) this.later(0, () => this.fire(task));
+      if (task.spec.kind === 'interval') this.every(task, task.spec.everyMs);
+      else {
+        const opts = { protect: true, ...(task.spec.timezone ? { timezone: task.spec.timezone } : {}) };
+        this.crons.push(new Cron(task.spec.expr, opts, () => this.fire(task)));
+      }
+    }
+  }
+
+  /** Whether a task is mid-run (for status and tests). */
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Stops firing, aborts running tasks and waits for them up to graceMs. */
+  async stop(graceMs = 5_000): Promise<void> {
+    for (const cron of this.crons) cron.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.stopController.abort();
+    const pending = [...this.running.values()];
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private every(task: ScheduledTask, everyMs: number): void {
+    // Fixed rate from start; the jitter is added per firing, so runs never drift apart.
+    this.later(everyMs, () => {
+      this.fire(task);
+      this.every(task, everyMs);
+    });
+  }
+
+  private fire(task: ScheduledTask): void {
+    if (this.stopController.signal.aborted) return;
+    if (this.running.has(task.id)) {
+      this.options.onSkip?.(task.id);
+      return;
+    }
+    const jitter = task.jitterMs > 0 ? Math.floor(this.random() * task.jitterMs) : 0;
+    const run = (async () => {
+      if (jitter > 0) await this.sleep(jitter);
+      if (this.stopController.signal.aborted) return;
+      await task.run(this.stopController.signal);
+    })()
+      .catch((err: unknown) => this.options.onError?.(task.id, err))
+      .finally(() => this.running.delete(task.id));
+    this.running.set(task.id, run);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.later(ms, resolve));
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}
