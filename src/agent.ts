@@ -1,0 +1,213 @@
+import { hostname } from 'node:os';
+import type { CheckResult } from './contracts.ts';
+import type { EffectiveConfig, Problem, ResolvedCheck } from './config/load.ts';
+import { buildNotifiers } from './build-notifiers.ts';
+import type { RoutedNotifier } from './alerts/types.ts';
+import type { CheckState, Transition } from './evaluate/types.ts';
+import type { AppLogger } from './logger.ts';
+import { makeContextFactory } from './probe-context.ts';
+import { runCheck } from './runner.ts';
+import { describeSchedule, Scheduler } from './schedule.ts';
+import { StateStore } from './state/store.ts';
+import { oneLine } from './util/text.ts';
+
+export interface AgentOptions {
+  config: EffectiveConfig;
+  log: AppLogger;
+  now?: () => number;
+}
+
+/** What the agent needs from the alerting side; the router implements it. */
+export interface AlertSink {
+  onTransition(transition: Transition, result: CheckResult): void;
+  onResult?(checkId: string, result: CheckResult, state: CheckState): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export type AlertSinkFactory = (args: {
+  config: EffectiveConfig;
+  store: StateStore;
+  notifiers: RoutedNotifier[];
+  log: AppLogger;
+  now: () => number;
+  host: string;
+}) => AlertSink;
+
+/** The state file's record of the running agent. */
+export interface AgentInfo {
+  pid: number;
+  startedAt: string;
+  gateway: string;
+  configPath: string | null;
+  notifiers: string[];
+  notifierProblems: string[];
+  /** Set on a graceful stop; absent while running (or after a crash). */
+  stoppedAt?: string;
+}
+
+const LEVEL_FOR: Record<CheckState, 'info' | 'warn' | 'error'> = {
+  ok: 'info',
+  pending: 'warn',
+  failing: 'error',
+  recovering: 'info',
+  flapping: 'warn',
+};
+
+/**
+ * Wires config, checks, state and alerts, and owns their lifecycle: start, reload (keeping the last
+ * good config), and a graceful stop that flushes the state file.
+ */
+export class Agent {
+  readonly store: StateStore;
+  private config: EffectiveConfig;
+  private readonly log: AppLogger;
+  private readonly now: () => number;
+  private readonly alertFactory: AlertSinkFactory;
+  private scheduler: Scheduler | undefined;
+  private alerts: AlertSink | undefined;
+  private notifierErrors: Problem[] = [];
+  private stopping: Promise<void> | undefined;
+
+  private constructor(config: EffectiveConfig, store: StateStore, log: AppLogger, now: () => number, alertFactory: AlertSinkFactory) {
+    this.config = config;
+    this.store = store;
+    this.log = log;
+    this.now = now;
+    this.alertFactory = alertFactory;
+  }
+
+  static async start(opts: AgentOptions & { alerts: AlertSinkFactory }): Promise<Agent> {
+    const now = opts.now ?? Date.now;
+    // Writes are debounced: a whole-file rewrite per result would wear out an SD card.
+    const store = await StateStore.open(opts.config.statePath, { now, log: opts.log, flushDelayMs: 5_000 });
+    const agent = new Agent(opts.config, store, opts.log, now, opts.alerts);
+    agent.startParts();
+    return agent;
+  }
+
+  /** Problems with notifiers that were left out (shown by `status` through the log and state). */
+  get notifierProblems(): readonly Problem[] {
+    return this.notifierErrors;
+  }
+
+  /** Swaps in a new config: stops the checks and alerts of the old one, keeps the state file. */
+  async reload(config: EffectiveConfig): Promise<void> {
+    if (config.statePath !== this.config.statePath) {
+      this.log.warn({ statePath: config.statePath }, 'state.path changed: restart the agent for it to take effect; keeping the current state file');
+      config = { ...config, statePath: this.config.statePath };
+    }
+    await this.stopParts();
+    this.config = config;
+    this.startParts();
+    this.log.info('config reloaded');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.stopParts();
+      const info = this.store.section<Partial<AgentInfo>>('agent', () => ({}));
+      info.stoppedAt = new Date(this.now()).toISOString();
+      this.store.markDirty();
+      await this.store.close();
+    })();
+    return this.stopping;
+  }
+
+  private startParts(): void {
+    const { config, log } = this;
+    const host = hostname();
+    const notifiers = this.buildNotifiers();
+    this.alerts = this.alertFactory({ config, store: this.store, notifiers, log, now: this.now, host });
+    const contexts = makeContextFactory(config, log, this.now);
+    const enabled = config.checks.filter((rc) => rc.enabled);
+    this.store.prune(
+      enabled.map((rc) => rc.check.id),
+      7 * 86_400_000,
+    );
+
+    const scheduler = new Scheduler({
+      onSkip: (id) => log.warn({ check: id }, `${id}: previous run still going at its next scheduled time; skipped this one`),
+      onError: (id, err) => log.error({ check: id, err }, `${id}: unexpected error in the check cycle`),
+    });
+    for (const rc of enabled) {
+      scheduler.add({
+        id: rc.check.id,
+        spec: rc.schedule,
+        jitterMs: rc.jitterMs,
+        run: (signal) => this.cycle(rc, contexts, signal),
+      });
+    }
+    this.scheduler = scheduler;
+    this.alerts.start();
+    scheduler.start();
+    this.recordAgentInfo(notifiers);
+
+    const t = config.target;
+    log.info(
+      {
+        gateway: `${t.host}:${t.port}`,
+        portSource: t.portSource,
+        config: config.source === 'file' ? config.path : 'embedded default',
+        stateFile: this.store.path,
+        checks: enabled.map((rc) => `${rc.check.id} (${describeSchedule(rc.schedule)})`),
+        notifiers: notifiers.map((n) => n.notifier.name),
+        openclawCli: contexts.openclaw.path ?? 'not found',
+      },
+      `watching the OpenClaw gateway at ${t.host}:${t.port} (port from ${t.portSource}) with ${enabled.length} checks`,
+    );
+    for (const note of config.discoveryNotes) log.warn(note);
+  }
+
+  /** What `status` shows about the agent itself: who writes this file, and which notifiers were left out. */
+  private recordAgentInfo(notifiers: RoutedNotifier[]): void {
+    const info = this.store.section<AgentInfo>('agent', () => ({}) as AgentInfo);
+    delete info.stoppedAt;
+    Object.assign(info, {
+      pid: process.pid,
+      startedAt: new Date(this.now()).toISOString(),
+      gateway: `${this.config.target.host}:${this.config.target.port}`,
+      configPath: this.config.source === 'file' ? this.config.path : null,
+      notifiers: notifiers.map((n) => n.notifier.name),
+      notifierProblems: this.notifierErrors.map((p) => `${p.path}: ${p.message}`),
+    } satisfies AgentInfo);
+    this.store.markDirty();
+  }
+
+  private async stopParts(): Promise<void> {
+    await this.scheduler?.stop();
+    await this.alerts?.stop();
+    this.scheduler = undefined;
+    this.alerts = undefined;
+    await this.store.flush();
+  }
+
+  /** One check run: result -> state -> transition -> alerts. Never throws (the scheduler would only log it). */
+  private async cycle(rc: ResolvedCheck, contexts: ReturnType<typeof makeContextFactory>, signal: AbortSignal): Promise<void> {
+    const id = rc.check.id;
+    const outcome = await runCheck(rc.check, contexts.forCheck(rc, this.store.history(id)), rc.timeoutMs, signal, this.config.redactor);
+    if (signal.aborted) return; // Stopping: a cancelled run says nothing about the gateway.
+    const { result } = outcome;
+    const transition = this.store.record(id, result, { at: outcome.at, durationMs: outcome.durationMs, machine: rc.machine });
+    this.log.debug({ check: id, status: result.status, durationMs: outcome.durationMs, metrics: result.metrics }, `${id}: ${result.status}: ${oneLine(result.summary)}`);
+    if (transition) {
+      const level = LEVEL_FOR[transition.to];
+      this.log[level](
+        { check: id, from: transition.from, to: transition.to, status: result.status, diagnosis: result.diagnosis },
+        `${id}: ${transition.from.toUpperCase()} -> ${transition.to.toUpperCase()}: ${oneLine(result.summary)}`,
+      );
+      this.alerts?.onTransition(transition, result);
+    }
+    const state = this.store.check(id)?.machine.state;
+    if (state) this.alerts?.onResult?.(id, result, state);
+  }
+
+  private buildNotifiers(): RoutedNotifier[] {
+    const { built, problems } = buildNotifiers(this.config, this.log, this.now);
+    this.notifierErrors = problems;
+    for (const p of problems) this.log.error({ path: p.path }, `notifier left out, running without it: ${p.path}: ${p.message}`);
+    if (built.length === 0) this.log.warn('no notifier is working: transitions are only logged');
+    return built;
+  }
+
+}

@@ -1,0 +1,55 @@
+import { dirname, join } from 'node:path';
+import type { AlertSinkFactory } from './agent.ts';
+import { withAlertingDefaults } from './alerts/config.ts';
+import { AlertRouter } from './alerts/router.ts';
+import { SilenceFile } from './alerts/silences.ts';
+import type { EffectiveConfig } from './config/load.ts';
+
+export const SILENCES_NAME = 'clawmedic.silences.json';
+
+/** Silences live in their own file beside the state file: `clawmedic silence` writes it while the agent runs. */
+export function silencesPath(config: EffectiveConfig): string {
+  return join(dirname(config.statePath), SILENCES_NAME);
+}
+
+/** The alerting settings of the config file, in the router's terms. */
+export function alertingConfigOf(config: EffectiveConfig) {
+  const a = config.file.alerting;
+  return withAlertingDefaults({
+    batchWindowMs: a.batchWindow,
+    reminders: { enabled: a.reminders.length > 0, intervalsMs: a.reminders.length ? a.reminders : [86_400_000] },
+    sendResolved: a.sendResolved,
+    delivery: { deadlineMs: a.deliveryDeadline },
+    maintenance: a.maintenance.map((w) => ({
+      cron: w.cron,
+      durationMs: w.duration,
+      ...(w.timezone ? { timezone: w.timezone } : {}),
+      ...(w.checks ? { checks: w.checks } : {}),
+    })),
+  });
+}
+
+export function dependencyMapOf(config: EffectiveConfig): Record<string, string[]> {
+  return Object.fromEntries(config.checks.filter((rc) => rc.dependsOn.length).map((rc) => [rc.check.id, rc.dependsOn]));
+}
+
+/** Builds the alert router the agent feeds with transitions. */
+export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, log, now, host }) => {
+  const fallback = config.file.alerting.fallback;
+  const names = new Set(notifiers.map((n) => n.notifier.name));
+  if (fallback && !names.has(fallback)) log.error(`alerting.fallback "${fallback}" is not a working notifier; failed deliveries have no fallback`);
+  const router = new AlertRouter({
+    sections: store,
+    notifiers,
+    ...(fallback && names.has(fallback) ? { fallback } : {}),
+    config: alertingConfigOf(config),
+    dependsOn: dependencyMapOf(config),
+    host,
+    gateway: `${config.target.host}:${config.target.port}`,
+    now,
+    log: log.child({ part: 'alerts' }),
+    redact: (text) => config.redactor.text(text),
+    silences: new SilenceFile(silencesPath(config), { now }),
+  });
+  return router;
+};

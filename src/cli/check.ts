@@ -1,0 +1,95 @@
+import { hostname } from 'node:os';
+import type { CheckResult, Status } from '../contracts.ts';
+import type { ResolvedCheck } from '../config/load.ts';
+import { makeContextFactory } from '../probe-context.ts';
+import { runCheck, type RunOutcome } from '../runner.ts';
+import { formatDuration } from '../util/duration.ts';
+import { oneLine } from '../util/text.ts';
+import { loadForCommand, loggerFor, type GlobalOptions } from './context.ts';
+import { CliError, EXIT } from './errors.ts';
+
+export interface CheckCommandOptions extends GlobalOptions {
+  json?: boolean;
+}
+
+const NAGIOS: Record<Status, { code: number; word: string }> = {
+  ok: { code: 0, word: 'OK' },
+  warn: { code: 1, word: 'WARNING' },
+  crit: { code: 2, word: 'CRITICAL' },
+  unknown: { code: 3, word: 'UNKNOWN' },
+};
+/** Which status wins when several checks ran: a failure outranks not knowing. */
+const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
+
+/** `clawmedic check [ids...]`: runs checks once, prints them, exits with the Nagios code of the worst. */
+export async function checkCommand(ids: string[], opts: CheckCommandOptions): Promise<number> {
+  const { config } = loadForCommand(opts, EXIT.unknown);
+  const selected = selectChecks(config.checks, ids);
+  const log = loggerFor(config, { ...opts, quiet: true });
+  const contexts = makeContextFactory(config, log);
+
+  if (!opts.json && process.stderr.isTTY) {
+    const slowest = Math.max(...selected.map((rc) => rc.timeoutMs));
+    process.stderr.write(`running ${selected.length} check${selected.length > 1 ? 's' : ''} (at most ${formatDuration(slowest)})...\n`);
+  }
+  const outcomes = await Promise.all(
+    selected.map(async (rc) => ({ rc, outcome: await runCheck(rc.check, contexts.forCheck(rc, []), rc.timeoutMs, undefined, config.redactor) })),
+  );
+  const worst = outcomes.reduce<Status>((w, { outcome }) => (RANK[outcome.result.status] > RANK[w] ? outcome.result.status : w), 'ok');
+  const gateway = `${config.target.host}:${config.target.port}`;
+
+  if (opts.json) {
+    const body = {
+      status: worst,
+      exitCode: NAGIOS[worst].code,
+      host: hostname(),
+      gateway,
+      checks: outcomes.map(({ rc, outcome }) => ({ id: rc.check.id, ...outcome.result, durationMs: outcome.durationMs, at: new Date(outcome.at).toISOString() })),
+    };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderNagios(worst, outcomes, gateway));
+  }
+  return NAGIOS[worst].code;
+}
+
+function selectChecks(all: ResolvedCheck[], ids: string[]): ResolvedCheck[] {
+  if (ids.length === 0) {
+    const enabled = all.filter((rc) => rc.enabled);
+    if (enabled.length === 0) throw new CliError('every check is disabled in the config; name one to run it anyway', EXIT.unknown);
+    return enabled;
+  }
+  const byId = new Map(all.map((rc) => [rc.check.id, rc]));
+  const unknown = ids.filter((id) => !byId.has(id));
+  if (unknown.length) {
+    throw new CliError(`unknown check id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${[...byId.keys()].join(', ')})`, EXIT.unknown);
+  }
+  return [...new Set(ids)].map((id) => byId.get(id)!);
+}
+
+/** Nagios plugin output: a status line with perfdata, then one line per check with its evidence. */
+function renderNagios(worst: Status, outcomes: Array<{ rc: ResolvedCheck; outcome: RunOutcome }>, gateway: string): string {
+  const failing = outcomes.filter(({ outcome }) => outcome.result.status !== 'ok');
+  const headline =
+    failing.length === 0
+      ? `${outcomes.length} check${outcomes.length > 1 ? 's' : ''} OK on gateway ${gateway}`
+      : failing.map(({ rc, outcome }) => `${rc.check.id}: ${outcome.result.summary}`).join('; ');
+  const perf = outcomes.flatMap(({ rc, outcome }) => perfdata(rc.check.id, outcome.result)).join(' ');
+  const lines = [`${NAGIOS[worst].word} - ${oneLine(headline)}${perf ? ` | ${perf}` : ''}`];
+  for (const { rc, outcome } of outcomes) {
+    const r = outcome.result;
+    lines.push(`[${NAGIOS[r.status].word}] ${rc.check.id}: ${oneLine(r.summary)} (${formatDuration(outcome.durationMs)})`);
+    if (r.status !== 'ok') {
+      if (r.diagnosis) lines.push(`    diagnosis: ${oneLine(r.diagnosis)}`);
+      if (r.remedy) lines.push(`    remedy: ${oneLine(r.remedy)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function perfdata(id: string, result: CheckResult): string[] {
+  return Object.entries(result.metrics ?? {}).map(([name, value]) => {
+    const unit = /Ms$/.test(name) ? 'ms' : /Bytes$/.test(name) ? 'B' : '';
+    return `'${id}.${name}'=${Number(value.toFixed(3))}${unit};;;;`;
+  });
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../version.ts';
+import { checkCommand } from './check.ts';
+import { configPrintCommand, configSchemaCommand, configValidateCommand } from './config.ts';
+import { CliError, EXIT } from './errors.ts';
+import { runCommand } from './run.ts';
+import { silenceAddCommand, silenceClearCommand, silenceListCommand } from './silence.ts';
+import { testNotifyCommand } from './test-notify.ts';
+import { statusCommand } from './status.ts';
+
+function buildProgram(): Command {
+  const program = new Command('clawmedic')
+    .description('Keeps an OpenClaw gateway healthy: probes on schedules, state, alerts, recovery.')
+    .version(packageVersion(), '-V, --version')
+    .option('-c, --config <path>', 'config file (default: $CLAWMEDIC_CONFIG, else ~/.openclaw/clawmedic.json5; none needed)')
+    .option('--debug', 'verbose logs and stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const globals = () => program.opts<{ config?: string; debug?: boolean }>();
+
+  program
+    .command('run')
+    .description('run the agent in the foreground (what the service runs)')
+    .action(async () => {
+      process.exitCode = await runCommand(globals());
+    });
+
+  program
+    .command('check')
+    .description('run checks once and exit with the Nagios code of the worst (0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN)')
+    .argument('[ids...]', 'check ids (default: every enabled check)')
+    .option('--json', 'print results as JSON')
+    .action(async (ids: string[], opts: { json?: boolean }) => {
+      process.exitCode = await checkCommand(ids, { ...globals(), ...opts });
+    });
+
+  program
+    .command('status')
+    .description('show each check, its state and since when, from the state file')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await statusCommand({ ...globals(), ...opts });
+    });
+
+  const silence = program
+    .command('silence')
+    .description('hold back alerts for some checks (or all) for a while; checks keep running')
+    .argument('[checks...]', 'check ids (default: all checks)')
+    .option('--for <duration>', 'how long, e.g. 30m, 2h, 1d')
+    .option('--until <time>', 'until an ISO time instead, e.g. 2026-12-01T08:00:00Z')
+    .option('--reason <text>', 'why, shown in status')
+    .option('--json', 'print the silence as JSON')
+    .action(async (checks: string[], opts: { for?: string; until?: string; reason?: string; json?: boolean }) => {
+      process.exitCode = await silenceAddCommand(checks, { ...globals(), ...opts });
+    });
+  silence
+    .command('list')
+    .description('list active silences')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await silenceListCommand({ ...globals(), ...opts });
+    });
+  silence
+    .command('clear')
+    .description('end silences early: those covering the named checks, the one with --id, or all')
+    .argument('[checks...]', 'check ids')
+    .option('--id <id>', 'the silence id (from silence list)')
+    .option('--json', 'print what was cleared as JSON')
+    .action(async (checks: string[], opts: { id?: string; json?: boolean }) => {
+      process.exitCode = await silenceClearCommand(checks, { ...globals(), ...opts });
+    });
+
+  program
+    .command('test-notify')
+    .description('send a test alert through one notifier (by name) or all, and report each result')
+    .argument('[name]', 'notifier name from the config')
+    .option('--json', 'print results as JSON')
+    .action(async (name: string | undefined, opts: { json?: boolean }) => {
+      process.exitCode = await testNotifyCommand(name, { ...globals(), ...opts });
+    });
+
+  const config = program.command('config').description('validate, print or describe the configuration');
+  config
+    .command('validate')
+    .description('check the config file; exit 0, or 2 with every problem listed')
+    .option('--json', 'print problems as JSON')
+    .action((opts: { json?: boolean }) => {
+      process.exitCode = configValidateCommand({ ...globals(), ...opts });
+    });
+  config
+    .command('print')
+    .description('print the effective config (defaults and discovery applied, secrets redacted)')
+    .action(() => {
+      process.exitCode = configPrintCommand(globals());
+    });
+  config
+    .command('schema')
+    .description('print the JSON Schema of the config file, for editors')
+    .action(() => {
+      process.exitCode = configSchemaCommand();
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed by commander.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT.failure;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`clawmedic: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`clawmedic: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(run with --debug for details)\n');
+    process.exitCode = EXIT.failure;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,176 @@
+import type { AgentInfo } from '../agent.ts';
+import { alertingConfigOf, dependencyMapOf, silencesPath } from '../alert-sink.ts';
+import { AlertRouter, type AlertSnapshot } from '../alerts/router.ts';
+import { SilenceFile } from '../alerts/silences.ts';
+import type { EffectiveConfig } from '../config/load.ts';
+import { silentLogger } from '../logger.ts';
+import { StateFileError, StateStore } from '../state/store.ts';
+import { formatDuration } from '../util/duration.ts';
+import { oneLine } from '../util/text.ts';
+import { loadForCommand, type GlobalOptions } from './context.ts';
+import { CliError, EXIT } from './errors.ts';
+
+export interface StatusOptions extends GlobalOptions {
+  json?: boolean;
+}
+
+interface CheckView {
+  id: string;
+  enabled: boolean;
+  state: string;
+  since: string | null;
+  status: string | null;
+  summary: string | null;
+  diagnosis?: string;
+  remedy?: string;
+  lastRunAt: string | null;
+  flapPct: number;
+  incidentSince?: string;
+}
+
+interface StatusView {
+  stateFile: string;
+  exists: boolean;
+  updatedAt: string | null;
+  corrupt: { reason: string; kind: string } | null;
+  notices: ReadonlyArray<{ kind: string; movedTo?: string; reason?: string; at?: number }>;
+  agent: Partial<AgentInfo> & { running: boolean };
+  gateway: string;
+  checks: CheckView[];
+  alerts: AlertSnapshot | null;
+}
+
+/** `clawmedic status`: what the agent last saw, read from the state file without ever writing it. */
+export async function statusCommand(opts: StatusOptions): Promise<number> {
+  const { config } = loadForCommand(opts);
+  let store: StateStore;
+  try {
+    store = await StateStore.readOnly(config.statePath);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new CliError(err.message, EXIT.failure);
+    throw err;
+  }
+  const now = Date.now();
+  const agent = store.section<Partial<AgentInfo>>('agent', () => ({}));
+  const checks = checkViews(config, store);
+  const alerts = store.corrupt ? undefined : await alertSnapshot(config, store, now);
+  const view: StatusView = {
+    stateFile: store.path,
+    exists: store.existed,
+    updatedAt: store.existed && !store.corrupt ? new Date(store.updatedAt).toISOString() : null,
+    corrupt: store.corrupt ?? null,
+    notices: store.existed && !store.corrupt ? [...store.notices] : [],
+    agent: { ...agent, running: agent.pid ? isAlive(agent.pid) : false },
+    gateway: `${config.target.host}:${config.target.port}`,
+    checks,
+    alerts: alerts ?? null,
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(config.redactor.value(view), null, 2)}\n`);
+  } else {
+    process.stdout.write(config.redactor.text(renderText(view, now)));
+  }
+  return EXIT.ok;
+}
+
+function checkViews(config: EffectiveConfig, store: StateStore): CheckView[] {
+  const ids = [...new Set([...config.checks.map((rc) => rc.check.id), ...(store.corrupt ? [] : store.checkIds())])];
+  return ids.map((id) => {
+    const rec = store.corrupt ? undefined : store.check(id);
+    const rc = config.checks.find((c) => c.check.id === id);
+    const last = rec?.last;
+    const view: CheckView = {
+      id,
+      enabled: rc?.enabled ?? false,
+      state: rec ? rec.machine.state : 'never run',
+      since: rec ? new Date(rec.machine.since).toISOString() : null,
+      status: last?.result.status ?? null,
+      summary: last?.result.summary ?? null,
+      lastRunAt: last ? new Date(last.at).toISOString() : null,
+      flapPct: rec?.machine.flapPct ?? 0,
+    };
+    if (last?.result.status !== 'ok') {
+      if (last?.result.diagnosis) view.diagnosis = last.result.diagnosis;
+      if (last?.result.remedy) view.remedy = last.result.remedy;
+    }
+    if (rec?.machine.incidentSince) view.incidentSince = new Date(rec.machine.incidentSince).toISOString();
+    return view;
+  });
+}
+
+async function alertSnapshot(config: EffectiveConfig, store: StateStore, now: number): Promise<AlertSnapshot> {
+  const router = new AlertRouter({
+    sections: store,
+    notifiers: [],
+    config: alertingConfigOf(config),
+    dependsOn: dependencyMapOf(config),
+    host: '',
+    gateway: '',
+    now: () => now,
+    log: silentLogger,
+    redact: (text) => config.redactor.text(text),
+    silences: new SilenceFile(silencesPath(config), { now: () => now }),
+  });
+  return router.snapshot();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function ago(iso: string | null | undefined, now: number): string {
+  if (!iso) return 'never';
+  const ms = now - Date.parse(iso);
+  return ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`;
+}
+
+function renderText(view: StatusView, now: number): string {
+  const out: string[] = [];
+  out.push(`gateway ${view.gateway}   state file ${view.stateFile}${view.updatedAt ? ` (written ${ago(view.updatedAt, now)})` : ''}`);
+  if (!view.exists) out.push('no state yet: the agent has not run (start it with `clawmedic run`)');
+  if (view.corrupt) out.push(`state file unusable: ${view.corrupt.reason} (the agent will move it aside and start fresh)`);
+  for (const n of view.notices ?? []) {
+    if (n.kind === 'quarantined' && n.at) out.push(`notice: a corrupt state file was moved to ${n.movedTo} ${ago(new Date(n.at).toISOString(), now)} (${n.reason})`);
+  }
+  const agent = view.agent;
+  if (agent.pid) {
+    const state = agent.running ? 'running' : agent.stoppedAt ? `stopped ${ago(agent.stoppedAt, now)}` : 'not running (it did not stop cleanly)';
+    out.push(`agent pid ${agent.pid} ${state}, started ${ago(agent.startedAt, now)}`);
+  }
+  for (const p of agent.notifierProblems ?? []) out.push(`notifier problem: ${p}`);
+  out.push('');
+  const rows = view.checks.map((c) => [
+    c.id,
+    c.enabled ? c.state.toUpperCase() : 'DISABLED',
+    c.since ? `since ${ago(c.since, now)}` : '',
+    c.status ? c.status.toUpperCase() : '-',
+    c.summary ? oneLine(c.summary) : '',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
+  for (const r of rows) out.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+  const alerts = view.alerts;
+  if (alerts) {
+    if (alerts.incidents.length) {
+      out.push('', 'open incidents:');
+      for (const i of alerts.incidents) {
+        const silenced = i.silencedBy ? ` (silenced by ${i.silencedBy.type} until ${i.silencedBy.until})` : '';
+        const folded = i.inhibitedBy ? ` (folded into ${i.inhibitedBy})` : '';
+        out.push(`  ${i.checkId} ${i.severity.toUpperCase()} since ${ago(new Date(i.since).toISOString(), now)}: ${oneLine(i.summary)}${silenced}${folded}`);
+      }
+    }
+    for (const s of alerts.silences) out.push(`silence ${s.id}: ${s.checks.length ? s.checks.join(', ') : 'all checks'} until ${s.until}${s.reason ? ` (${s.reason})` : ''}`);
+    for (const m of alerts.maintenance) out.push(`maintenance window "${m.id}" until ${m.until}`);
+    const entries = alerts.outbox.entries;
+    out.push('', `outbox: ${entries.filter((e) => e.status === 'pending').length} pending, ${entries.filter((e) => e.status === 'failed').length} failed`);
+    for (const n of alerts.outbox.notifiers) {
+      const last = n.lastError ? `, last error ${ago(new Date(n.lastErrorAt ?? now).toISOString(), now)}: ${oneLine(n.lastError)}` : '';
+      out.push(`  ${n.name}: ${n.sent} sent, ${n.pending} pending, ${n.failed} failed${last}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
