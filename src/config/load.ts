@@ -119,12 +119,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     }
   }
 
-  const parsed = configSchema.safeParse(raw);
+  let parsed = configSchema.safeParse(raw);
+  const shapeProblems: Problem[] = [];
   if (!parsed.success) {
-    problems.push(...zodProblems(parsed.error.issues));
-    return { problems };
+    shapeProblems.push(...zodProblems(parsed.error.issues));
+    // Keep validating what is left, so one typo does not hide the next problem.
+    parsed = configSchema.safeParse(withoutInvalid(raw as Record<string, unknown>, parsed.error.issues));
+    if (!parsed.success) return { problems: shapeProblems };
   }
   const file = parsed.data;
+  const shapeNotifierProblems = shapeProblems.filter((p) => p.path.startsWith('notifiers.'));
+  problems.push(...shapeProblems);
   const redactor = new Redactor();
 
   if (source === 'file') problems.push(...permissionProblems(path, file));
@@ -151,8 +156,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   };
 
   const checks = resolveChecks(file, problems);
-  const { specs, notifierProblems } = resolveNotifiers(file, env, redactor);
-  problems.push(...notifierProblems);
+  const resolvedNotifiers = resolveNotifiers(file, env, redactor);
+  const { specs } = resolvedNotifiers;
+  const notifierProblems = [...shapeNotifierProblems, ...resolvedNotifiers.notifierProblems];
+  problems.push(...resolvedNotifiers.notifierProblems);
   if (file.alerting.fallback && !specs.some((s) => s.name === file.alerting.fallback) && !notifierProblems.some((p) => p.path.startsWith(`notifiers.${file.alerting.fallback}`))) {
     problems.push({ path: 'alerting.fallback', message: `no notifier named "${file.alerting.fallback}"`, level: 'error' });
   }
@@ -306,6 +313,27 @@ function permissionProblems(path: string, file: ConfigFile): Problem[] {
       level,
     },
   ];
+}
+
+/**
+ * A copy of the raw config without what failed the schema: unknown keys removed, a broken check or
+ * notifier entry dropped, any other broken section left to its defaults.
+ */
+function withoutInvalid(raw: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> {
+  const copy = structuredClone(raw);
+  for (const issue of issues) {
+    const [top, key] = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      let target: unknown = copy;
+      for (const k of issue.path) target = (target as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey];
+      if (target && typeof target === 'object') for (const k of issue.keys) delete (target as Record<string, unknown>)[k];
+    } else if ((top === 'checks' || top === 'notifiers') && key !== undefined) {
+      delete (copy[top] as Record<string, unknown> | undefined)?.[key];
+    } else if (top !== undefined) {
+      delete copy[top];
+    }
+  }
+  return copy;
 }
 
 function zodProblems(issues: readonly z.core.$ZodIssue[], prefix = ''): Problem[] {

@@ -19,7 +19,7 @@ describe('clawmedic check against the real OpenClaw gateway', () => {
   });
 
   it('exits 0 while the gateway runs, and 2 naming the refused connection once it is killed', async () => {
-    const up = await runClawmedic(['check', '--json'], gw.env);
+    const up = await runClawmedic(['check', '--json'], gw.env, 120_000);
     const upBody = JSON.parse(up.stdout) as CheckJson;
     expect(upBody.checks.map((c) => [c.id, c.status])).toEqual([
       ['gateway.port', 'ok'],
@@ -34,7 +34,7 @@ describe('clawmedic check against the real OpenClaw gateway', () => {
 
     await gw.kill('SIGKILL');
 
-    const down = await runClawmedic(['check', '--json'], gw.env);
+    const down = await runClawmedic(['check', '--json'], gw.env, 120_000);
     expect(down.code).toBe(2);
     const downBody = JSON.parse(down.stdout) as CheckJson;
     expect(downBody.status).toBe('crit');

@@ -15,7 +15,6 @@ export const OPENCLAW_VERSION = '2026.9.6';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CACHE_DIR = join(ROOT, '.cache', `openclaw-${OPENCLAW_VERSION}`);
 const BIN_DIR = join(CACHE_DIR, 'node_modules', '.bin');
-export const CLI_ENTRY = join(ROOT, 'src', 'cli', 'main.ts');
 
 /**
  * Installs node@24 and then openclaw into the cache (openclaw's install script refuses an older Node, so
@@ -127,13 +126,4 @@ async function waitReady(port: number, hasExited: () => boolean, timeoutMs: numb
   throw new Error(`the gateway did not become ready on port ${port} within ${timeoutMs / 1000}s`);
 }
 
-/** Runs the clawmedic CLI from source (Node 24 strips the types) and returns its exit code and output. */
-export async function runClawmedic(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000) {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI_ENTRY, ...args], { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+export { runCli as runClawmedic } from '../fixtures/cli.ts';
