@@ -32,7 +32,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   // Authorization headers and bearer tokens.
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
   // user:password@ in URLs.
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, '$1***@'],
+  // (The scheme is bounded: an unbounded one backtracks quadratically on long dotted text.)
+  [/(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}@/gi, '$1***@'],
   // token=..., password: ..., api_key="..." and friends.
   // (Not after a "." or a word character: "gateway.auth.token: Missing env var" names a key, it holds no value.)
   [/(?<![.\w-])((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}/gi, '$1***'],

@@ -1,0 +1,186 @@
+import nodemailer, { type NodemailerError } from 'nodemailer';
+import { z } from 'zod';
+import { PermanentError, TransientError, type Alert, type NotifierFactory } from '../src/contracts.ts';
+import { isSecretReference } from '../src/config/secrets.ts';
+import {
+  alertLevel,
+  batchLevel,
+  escapeHtml as e,
+  formatRelated,
+  formatSubject,
+  formatTiming,
+  formatTitle,
+  oneLine,
+  orderAlerts,
+  renderPlainText,
+  sanitizeBatch,
+  type BatchLevel,
+  type SafeBatch,
+} from '../src/alerts/format.ts';
+import { deadline, isLoopbackHost, scrubber, timeoutMsSchema } from './delivery.ts';
+
+/**
+ * "ops@example.com" or "Ops Team <ops@example.com>". No commas, semicolons or quotes in the name:
+ * nodemailer would read "Ops, Team <...>" as two addresses.
+ */
+function isMailbox(value: string): boolean {
+  const m = /^(?:([^<>\r\n",;]*)<([^<>\s]+)>|([^<>\s,;]+))$/.exec(value.trim());
+  const address = m?.[2] ?? m?.[3];
+  return address !== undefined && z.email().safeParse(address).success;
+}
+
+const mailbox = z.string().refine(isMailbox, 'must be an e-mail address, optionally with a name: "Ops <ops@example.com>"');
+
+export const emailOptionsSchema = z
+  .strictObject({
+    host: z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'must be a host name or IP address'),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** TLS from the first byte (SMTPS); defaults to true on port 465. */
+    secure: z.boolean().optional(),
+    /**
+     * auto: upgrade when the server offers STARTTLS (and insist on it when credentials would go to a
+     * host that is not loopback); require: fail without it; never: stay in plain text.
+     */
+    startTls: z.enum(['auto', 'require', 'never']).default('auto'),
+    /** User name, or an env:/file: reference to it. */
+    user: z.string().min(1).optional(),
+    /** Password: an env:/file: reference (a literal works too but then sits in the config file). */
+    password: z.string().min(1).optional(),
+    from: mailbox,
+    to: z.union([mailbox, z.array(mailbox).min(1).max(50)]),
+    subjectPrefix: z.string().max(40).regex(/^[^\r\n]*$/, 'must be one line').default('[clawmedic]'),
+    timeoutMs: timeoutMsSchema,
+    /** Verify the server's certificate; turn off only for a relay you trust with a self-signed one. */
+    tlsRejectUnauthorized: z.boolean().default(true),
+  })
+  .superRefine((o, ctx) => {
+    if (o.password && !o.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required when password is set' });
+    if (o.user && !o.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when user is set' });
+    const tlsFromStart = o.secure ?? o.port === 465;
+    if (o.password && !tlsFromStart && o.startTls === 'never' && !isLoopbackHost(o.host)) {
+      ctx.addIssue({ code: 'custom', path: ['startTls'], message: '"never" would send the password in clear text to a host that is not loopback' });
+    }
+  });
+
+export type EmailOptions = z.infer<typeof emailOptionsSchema>;
+
+const LEVEL_COLOUR: Record<BatchLevel, string> = {
+  CRIT: '#c62828',
+  WARN: '#ef6c00',
+  INFO: '#1565c0',
+  RESOLVED: '#2e7d32',
+  TEST: '#6a1b9a',
+};
+
+function alertHtml(alert: Alert, createdAt: string): string {
+  const level = alertLevel(alert);
+  const para = (label: string, text: string) =>
+    `<p style="margin:4px 0;white-space:pre-wrap"><strong>${label}:</strong> ${e(text)}</p>`;
+  const related = formatRelated(alert);
+  return [
+    `<div style="margin:0 0 16px;padding:4px 12px;border-left:4px solid ${LEVEL_COLOUR[level]}">`,
+    `<p style="margin:4px 0"><strong>${level} · ${e(alert.checkId)} · ${e(alert.kind)}</strong></p>`,
+    `<p style="margin:4px 0">${e(alert.summary)}</p>`,
+    alert.diagnosis ? para('Diagnosis', alert.diagnosis) : '',
+    alert.remedy ? para('Remedy', alert.remedy) : '',
+    `<p style="margin:4px 0;color:#555">${e(formatTiming(alert, createdAt))}</p>`,
+    related ? para('Related', related) : '',
+    '</div>',
+  ].join('');
+}
+
+/** The HTML part: every alert text escaped, inline styles only (mail clients drop style sheets). */
+export function renderHtml(batch: SafeBatch): string {
+  const title = e(formatTitle(batch));
+  return [
+    '<!doctype html><html><head><meta charset="utf-8">',
+    `<title>${title}</title></head>`,
+    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222">',
+    `<h2 style="margin:0 0 12px;color:${LEVEL_COLOUR[batchLevel(batch)]}">${title}</h2>`,
+    ...orderAlerts(batch.alerts).map((a) => alertHtml(a, batch.createdAt)),
+    `<p style="color:#777;font-size:12px">host ${e(batch.host)} · gateway ${e(batch.gateway)} · batch ${e(batch.id)} · ${e(batch.createdAt)}</p>`,
+    '</body></html>',
+  ].join('\n');
+}
+
+// A certificate that fails verification (self-signed, expired, wrong name) fails the same way next
+// time: that is configuration. Node reports it as ETLS or ESOCKET, keeping its own code as originalCode.
+const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
+// No reply code, but retrying the same message with the same settings cannot help.
+const PERMANENT_CODES = new Set(['EAUTH', 'ENOAUTH', 'ECONFIG', 'EENVELOPE', 'EREQUIRETLS', 'EMAXRECIPIENTS']);
+
+function isPermanent(err: NodemailerError): boolean {
+  const reply = err.responseCode;
+  // RFC 5321: 5yz is a permanent rejection, 4yz a transient one; 503 (bad sequence) is about the session.
+  if (typeof reply === 'number' && reply >= 400) return reply >= 500 && reply !== 503;
+  if (err.code && PERMANENT_CODES.has(err.code)) return true;
+  return CERTIFICATE_PROBLEM.test(err.originalCode ?? '') || /\bcertificate\b/i.test(err.message ?? '');
+}
+
+export const emailNotifier: NotifierFactory<EmailOptions> = {
+  type: 'email',
+  optionsSchema: emailOptionsSchema,
+  create(name, options, deps) {
+    const what = `email notifier "${name}"`;
+    // A literal user is not a secret (and masking it everywhere would blank ordinary words), but a
+    // referenced one is resolved like any secret. Either way it is kept out of error messages.
+    const user = options.user && (isSecretReference(options.user) ? deps.resolveSecret(options.user) : options.user);
+    const password = options.password ? deps.resolveSecret(options.password) : undefined;
+    const scrub = scrubber(deps.redact, [password, user]);
+    const to = Array.isArray(options.to) ? options.to : [options.to];
+    const secure = options.secure ?? options.port === 465;
+    const requireTLS =
+      options.startTls === 'require' || (options.startTls === 'auto' && !!password && !secure && !isLoopbackHost(options.host));
+
+    const transport = nodemailer.createTransport({
+      host: options.host,
+      port: options.port,
+      secure,
+      requireTLS,
+      ignoreTLS: options.startTls === 'never',
+      ...(user && password ? { auth: { user, pass: password } } : {}),
+      connectionTimeout: options.timeoutMs,
+      greetingTimeout: options.timeoutMs,
+      socketTimeout: options.timeoutMs,
+      dnsTimeout: options.timeoutMs,
+      tls: { rejectUnauthorized: options.tlsRejectUnauthorized, minVersion: 'TLSv1.2' },
+      logger: false,
+      debug: false,
+    });
+
+    return {
+      name,
+      type: 'email',
+      async send(batch, signal) {
+        const safe = sanitizeBatch(batch, deps.redact);
+        // The subject is the one line most people read: severity, host and what failed.
+        const subject = oneLine(formatSubject(safe, options.subjectPrefix));
+        const limit = deadline(signal, options.timeoutMs);
+        try {
+          const info = await transport.sendMail({
+            from: options.from,
+            to,
+            subject,
+            text: renderPlainText(safe),
+            html: renderHtml(safe),
+            priority: batchLevel(safe) === 'CRIT' ? 'high' : 'normal',
+            // RFC 3834: keeps vacation responders from answering the watchdog.
+            headers: { 'Auto-Submitted': 'auto-generated', 'X-Clawmedic-Batch': safe.id },
+            signal: limit.signal,
+          });
+          // Some recipients took it: retrying the batch would send them a duplicate, so only report it.
+          if (info.rejected.length > 0) {
+            deps.log.warn({ notifier: name, rejected: info.rejected.map((r) => scrub(String(r))) }, 'some recipients were rejected');
+          }
+        } catch (err) {
+          const error = err as NodemailerError;
+          if (limit.timedOut()) throw new TransientError(`${what}: no answer within ${options.timeoutMs} ms`);
+          if (signal.aborted) throw new TransientError(`${what}: send aborted`);
+          const reply = typeof error.responseCode === 'number' ? `SMTP ${error.responseCode}` : error.code;
+          const detail = `${what}: ${reply ? `${reply}: ` : ''}${scrub(error.message ?? String(err))}`;
+          throw isPermanent(error) ? new PermanentError(detail) : new TransientError(detail);
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,273 @@
+import type { Alert, AlertBatch, Severity } from '../contracts.ts';
+import { formatDuration } from '../util/duration.ts';
+
+// Alert text comes from checks that quote gateway output, logs and config: treat every field as hostile.
+// The pipeline for each field is redact -> stripControl -> (redact) -> truncate, done once by sanitizeBatch;
+// each medium then applies its own escape (escapeSlackMrkdwn, escapeHtml) on the result.
+
+/** Longest text kept per field, in UTF-16 units, before any medium escape. */
+export const TEXT_LIMITS = {
+  summary: 300,
+  diagnosis: 2000,
+  remedy: 2000,
+  /** Identifiers and single-line fields: check ids, host, gateway, times. */
+  short: 120,
+  /** Related checks folded into an alert: how many, and each one's summary. */
+  relatedItems: 20,
+  relatedSummary: 200,
+} as const;
+
+// redactPatterns has patterns that scan quadratically on some inputs (a 64 KB line of "a.a.a." takes
+// seconds), so a field is cut to this size before it is redacted. A secret cut in half at this boundary
+// cannot leak: it sits far past every TEXT_LIMITS value and the final truncate drops it.
+const PRE_REDACT_CAP = 8192;
+
+declare const sanitized: unique symbol;
+/** A batch whose texts went through redact, stripControl and truncate: safe to escape and send. */
+export type SafeBatch = AlertBatch & { readonly [sanitized]: true };
+
+const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
+
+// CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), the 8-bit CSI, then other two-byte ESC sequences.
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u009b[0-?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
+// C0 and C1 controls except tab and newline, plus the bidi overrides and isolates that can make
+// text read differently from what it is ("Trojan Source").
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Removes ANSI escape sequences and control characters; keeps newlines and tabs, turns CR into newline. */
+export function stripControl(text: string): string {
+  return text
+    .replace(ANSI, '')
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    .replace(CONTROL, '')
+    .replace(LONE_SURROGATE, '\ufffd');
+}
+
+/** Collapses all whitespace (newlines included) into single spaces: for subjects, titles and ids. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Cuts text to at most `max` UTF-16 units, ending with a visible marker that says how long it was
+ * (`totalLength`, when the text is already a cut of something longer). Never splits a surrogate pair.
+ */
+export function truncate(text: string, max: number, totalLength = text.length): string {
+  if (text.length <= max) return text;
+  const marker = `… [truncated, ${Math.max(totalLength, text.length)} chars]`;
+  if (max <= marker.length) return cutAt(text, Math.max(0, max - 1)) + (max > 0 ? '…' : '');
+  return cutAt(text, max - marker.length).trimEnd() + marker;
+}
+
+function cutAt(text: string, n: number): string {
+  const code = text.charCodeAt(n - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
+/**
+ * Escapes then truncates so the escaped result fits in `max`: escaping can grow a text several times
+ * (`<` becomes `&lt;`), and cutting escaped text could leave half an entity.
+ */
+export function escapeAndFit(text: string, max: number, escape: (s: string) => string): string {
+  const whole = escape(text);
+  if (whole.length <= max) return whole;
+  let lo = 0;
+  let hi = text.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (escape(truncate(text, mid)).length <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return escape(truncate(text, lo));
+}
+
+/**
+ * Makes text inert in Slack mrkdwn.
+ *
+ * &, < and > become entities, as Slack requires: that alone stops `<!channel>`, `<@U123>` and
+ * `<http://x|y>` from pinging or hiding a link. Slack has no escape for the formatting characters, so
+ * `*`, `~` and `` ` `` become look-alikes (∗ ∼ ˋ) that never format. `_` is kept between two letters or
+ * digits, where Slack does not read it as italics, so OPENCLAW_GATEWAY_PORT and snake_case names stay
+ * copyable; elsewhere it becomes ˍ. A bare @here/@channel/@everyone gets a word joiner after the @,
+ * in case a workspace resolves them in plain text. A line starting with > gets a soft hyphen so it
+ * does not become a quote.
+ */
+export function escapeSlackMrkdwn(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\*/g, '\u2217')
+    .replace(/~/g, '\u223c')
+    .replace(/`/g, '\u02cb')
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\u02cd')
+    .replace(/@(here|channel|everyone)\b/gi, '@\u2060$1')
+    .replace(/^&gt;/gm, '\u00ad&gt;');
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** One field through the pipeline: redact -> stripControl -> truncate. */
+export function cleanText(text: string, max: number, redact: (s: string) => string): string {
+  const capped = text.length > PRE_REDACT_CAP ? text.slice(0, PRE_REDACT_CAP) : text;
+  // Redacting again after stripping catches a secret that a control sequence had split in two.
+  const clean = redact(stripControl(redact(capped)));
+  return truncate(clean, max, capped === text ? clean.length : text.length);
+}
+
+/** Returns a copy of the batch with every text redacted, stripped of control characters and truncated. */
+export function sanitizeBatch(batch: AlertBatch, redact: (s: string) => string): SafeBatch {
+  const short = (s: string) => oneLine(cleanText(String(s), TEXT_LIMITS.short, redact));
+  const optional = (s: string | undefined, max: number) =>
+    s == null ? undefined : cleanText(String(s), max, redact).trim() || undefined;
+  const alerts = batch.alerts.map((a): Alert => {
+    const alert: Alert = {
+      fingerprint: short(a.fingerprint),
+      kind: a.kind,
+      checkId: short(a.checkId),
+      severity: a.severity,
+      summary: oneLine(cleanText(String(a.summary ?? ''), TEXT_LIMITS.summary, redact)),
+      since: short(a.since),
+    };
+    const diagnosis = optional(a.diagnosis, TEXT_LIMITS.diagnosis);
+    const remedy = optional(a.remedy, TEXT_LIMITS.remedy);
+    if (diagnosis !== undefined) alert.diagnosis = diagnosis;
+    if (remedy !== undefined) alert.remedy = remedy;
+    if (typeof a.durationMs === 'number' && Number.isFinite(a.durationMs)) alert.durationMs = a.durationMs;
+    if (a.related?.length) {
+      alert.related = a.related.slice(0, TEXT_LIMITS.relatedItems).map((r) => ({
+        checkId: short(r.checkId),
+        summary: oneLine(cleanText(String(r.summary ?? ''), TEXT_LIMITS.relatedSummary, redact)),
+      }));
+    }
+    return alert;
+  });
+  return {
+    id: short(batch.id),
+    createdAt: short(batch.createdAt),
+    host: short(batch.host),
+    gateway: short(batch.gateway),
+    alerts,
+  } as SafeBatch;
+}
+
+// ---- titles --------------------------------------------------------------------------------------
+
+export type BatchLevel = 'CRIT' | 'WARN' | 'INFO' | 'RESOLVED' | 'TEST';
+
+const SEVERITY_LABEL: Record<Severity, BatchLevel> = { crit: 'CRIT', warn: 'WARN', info: 'INFO' };
+
+function isOpen(alert: Alert): boolean {
+  return alert.kind !== 'resolved' && alert.kind !== 'test';
+}
+
+/** The label of one alert: RESOLVED and TEST for those kinds, else its severity. */
+export function alertLevel(alert: Alert): BatchLevel {
+  if (alert.kind === 'resolved') return 'RESOLVED';
+  if (alert.kind === 'test') return 'TEST';
+  return SEVERITY_LABEL[alert.severity] ?? 'INFO';
+}
+
+/** The worst open severity in the batch; RESOLVED when nothing is open any more, TEST for a test batch. */
+export function batchLevel(batch: AlertBatch): BatchLevel {
+  const open = batch.alerts.filter(isOpen);
+  if (open.length > 0) return alertLevel(orderAlerts(open)[0]!);
+  if (batch.alerts.length > 0 && batch.alerts.every((a) => a.kind === 'test')) return 'TEST';
+  return 'RESOLVED';
+}
+
+/** Open alerts first, worst severity first; the original order otherwise. */
+export function orderAlerts(alerts: readonly Alert[]): Alert[] {
+  const rank = (a: Alert) => (isOpen(a) ? 0 : 3) + (SEVERITY_RANK[a.severity] ?? 2);
+  return alerts
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => rank(x.a) - rank(y.a) || x.i - y.i)
+    .map((x) => x.a);
+}
+
+/** "gateway.http failing", "memory resolved after 5m". */
+export function describeAlert(alert: Alert): string {
+  if (alert.kind === 'resolved' && alert.durationMs !== undefined) {
+    return `${alert.checkId} resolved after ${formatDuration(alert.durationMs)}`;
+  }
+  return `${alert.checkId} ${alert.kind}`;
+}
+
+/** "[CRIT] host gw-01: gateway.http failing (+2 more)" */
+export function formatTitle(batch: SafeBatch): string {
+  const ordered = orderAlerts(batch.alerts);
+  const first = ordered[0];
+  const what = first ? describeAlert(first) : 'no alerts';
+  const more = ordered.length > 1 ? ` (+${ordered.length - 1} more)` : '';
+  return `[${batchLevel(batch)}] host ${batch.host}: ${what}${more}`;
+}
+
+/**
+ * An e-mail subject: "[clawmedic] CRIT gw-01: gateway.http failing, gateway.port failing (+1 more)".
+ * Lists what failed until maxLength, then counts the rest.
+ */
+export function formatSubject(batch: SafeBatch, prefix = '[clawmedic]', maxLength = 180): string {
+  const head = oneLine(`${prefix} ${batchLevel(batch)} ${batch.host}:`);
+  const items = orderAlerts(batch.alerts).map(describeAlert);
+  if (items.length === 0) return truncate(`${head} no alerts`, maxLength);
+  const build = (shown: number) => {
+    const rest = items.length - shown;
+    return `${head} ${items.slice(0, shown).join(', ')}${rest > 0 ? ` (+${rest} more)` : ''}`;
+  };
+  let shown = items.length;
+  while (shown > 1 && build(shown).length > maxLength) shown--;
+  return truncate(build(shown), maxLength);
+}
+
+/** "since 2024-05-01T03:00:00Z (12m)" for open alerts, "lasted 5m (since ...)" for resolved ones. */
+export function formatTiming(alert: Alert, createdAt: string): string {
+  if (alert.kind === 'resolved') {
+    const lasted = alert.durationMs !== undefined ? `lasted ${formatDuration(alert.durationMs)}` : 'resolved';
+    return `${lasted} (since ${alert.since})`;
+  }
+  const from = Date.parse(alert.since);
+  const to = Date.parse(createdAt);
+  const age = Number.isFinite(from) && Number.isFinite(to) && to >= from ? ` (${formatDuration(to - from)})` : '';
+  return `since ${alert.since}${age}`;
+}
+
+/** "gateway.ready: readyz failing; channels: 2 down" */
+export function formatRelated(alert: Alert): string | undefined {
+  if (!alert.related?.length) return undefined;
+  return alert.related.map((r) => (r.summary ? `${r.checkId}: ${r.summary}` : r.checkId)).join('; ');
+}
+
+// ---- plain text ----------------------------------------------------------------------------------
+
+function indent(text: string, pad: string): string {
+  return text.split('\n').join(`\n${pad}`);
+}
+
+/** The whole batch as plain text: for e-mail text parts, consoles and fallbacks. */
+export function renderPlainText(batch: SafeBatch): string {
+  const lines: string[] = [formatTitle(batch), ''];
+  for (const alert of orderAlerts(batch.alerts)) {
+    lines.push(`${alertLevel(alert)} ${alert.checkId} ${alert.kind}: ${alert.summary}`);
+    if (alert.diagnosis) lines.push(`  Diagnosis: ${indent(alert.diagnosis, '    ')}`);
+    if (alert.remedy) lines.push(`  Remedy: ${indent(alert.remedy, '    ')}`);
+    lines.push(`  ${capitalise(formatTiming(alert, batch.createdAt))}`);
+    const related = formatRelated(alert);
+    if (related) lines.push(`  Related: ${related}`);
+    lines.push('');
+  }
+  lines.push(`host ${batch.host} · gateway ${batch.gateway} · batch ${batch.id} · ${batch.createdAt}`);
+  return lines.join('\n');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
