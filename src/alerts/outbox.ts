@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { PermanentError, TransientError } from '../contracts.ts';
+import type { AlertBatch, Logger, Notifier } from '../contracts.ts';
+import type { PersistentSections } from '../state/types.ts';
+import { raceAbort, timeoutController } from './abort.ts';
+import { fullJitterDelay } from './backoff.ts';
+import type { AlertingConfig } from './config.ts';
+import { OUTBOX_SECTION } from './types.ts';
+import type { OutboxEntry, OutboxSection } from './types.ts';
+
+export interface OutboxDeps {
+  sections: PersistentSections;
+  notifiers: ReadonlyMap<string, Notifier>;
+  /** Notifier that gets a batch whose delivery failed for good elsewhere. */
+  fallback?: string;
+  delivery: AlertingConfig['delivery'];
+  now(): number;
+  log: Logger;
+  redact(text: string): string;
+  /** For the backoff jitter; Math.random unless a test pins it. */
+  random?: () => number;
+}
+
+export interface NotifierDeliveryState {
+  name: string;
+  pending: number;
+  failed: number;
+  sent: number;
+  inFlight: boolean;
+  lastError?: string;
+  lastErrorAt?: number;
+  lastSentAt?: number;
+}
+
+export interface OutboxSnapshot {
+  notifiers: NotifierDeliveryState[];
+  entries: Array<Omit<OutboxEntry, 'batch'> & { batchId: string; alerts: number }>;
+}
+
+interface Worker {
+  timer?: NodeJS.Timeout;
+  inFlight?: { controller: AbortController; done: Promise<void> };
+}
+
+const MAX_ERROR_CHARS = 500;
+
+/**
+ * Durable delivery. A batch is written to the state file (and flushed) before the first attempt, so
+ * an agent that dies mid-send delivers it after the restart. Delivery is at-least-once: a crash after
+ * a notifier accepted a batch but before "sent" reached the disk sends that batch again after the
+ * restart; the flush follows the send immediately to keep that window small, and the batch id goes
+ * along as an idempotency key for receivers that can use it.
+ *
+ * Per notifier one attempt is in flight at a time and entries go out in the order they were made, so a
+ * resolved notice never overtakes its failing alert.
+ */
+export class Outbox {
+  private readonly deps: OutboxDeps;
+  private readonly workers = new Map<string, Worker>();
+  private idleWaiters: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(deps: OutboxDeps) {
+    this.deps = deps;
+  }
+
+  private get section(): OutboxSection {
+    return this.deps.sections.section<OutboxSection>(OUTBOX_SECTION, () => ({ version: 1, entries: [] }));
+  }
+
+  /** Resumes what a previous run left pending. */
+  start(): void {
+    this.stopped = false;
+    for (const name of new Set(this.section.entries.filter((e) => e.status === 'pending').map((e) => e.notifier))) {
+      this.kick(name);
+    }
+  }
+
+  /** Persists the batches as pending entries, flushes the state, then starts delivering them. */
+  async enqueue(items: ReadonlyArray<{ notifier: string; batch: AlertBatch }>): Promise<void> {
+    if (items.length === 0) return;
+    const now = this.deps.now();
+    for (const { notifier, batch } of items) this.section.entries.push(this.newEntry(notifier, batch, now));
+    await this.persist();
+    for (const name of new Set(items.map((i) => i.notifier))) this.kick(name);
+  }
+
+  /** Aborts attempts in flight (their entries stay pending), cancels retries and persists. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const inFlight: Promise<void>[] = [];
+    for (const worker of this.workers.values()) {
+      if (worker.timer) clearTimeout(worker.timer);
+      worker.timer = undefined;
+      if (worker.inFlight) {
+        worker.inFlight.controller.abort(new Error('clawmedic is stopping'));
+        inFlight.push(worker.inFlight.done);
+      }
+    }
+    // The attempts end at once: they race the aborted signal, whatever the notifier does with it.
+    await Promise.allSettled(inFlight);
+    this.wakeIdle();
+    await this.persist();
+  }
+
+  /** Resolves true once nothing is pending, or false after timeoutMs (for a graceful shutdown). */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (!this.hasPending()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== onIdle);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref?.();
+      const onIdle = (): void => {
+        clearTimeout(timer);
+        resolve(!this.hasPending());
+      };
+      this.idleWaiters.push(onIdle);
+    });
+  }
+
+  entries(): readonly OutboxEntry[] {
+    return this.section.entries;
+  }
+
+  snapshot(): OutboxSnapshot {
+    const byName = new Map<string, NotifierDeliveryState>();
+    const stateOf = (name: string): NotifierDeliveryState => {
+      let s = byName.get(name);
+      if (!s) {
+        s = { name, pending: 0, failed: 0, sent: 0, inFlight: Boolean(this.workers.get(name)?.inFlight) };
+        byName.set(name, s);
+      }
+      return s;
+    };
+    for (const name of this.deps.notifiers.keys()) stateOf(name);
+    for (const e of this.section.entries) {
+      const s = stateOf(e.notifier);
+      s[e.status] += 1;
+      if (e.lastError !== undefined && e.lastAttemptAt !== undefined && (s.lastErrorAt ?? -1) <= e.lastAttemptAt) {
+        s.lastError = e.lastError;
+        s.lastErrorAt = e.lastAttemptAt;
+      }
+      if (e.status === 'sent' && e.finishedAt !== undefined) s.lastSentAt = Math.max(s.lastSentAt ?? 0, e.finishedAt);
+    }
+    return {
+      notifiers: [...byName.values()],
+      entries: this.section.entries.map(({ batch, ...rest }) => ({ ...rest, batchId: batch.id, alerts: batch.alerts.length })),
+    };
+  }
+
+  private newEntry(notifier: string, batch: AlertBatch, now: number): OutboxEntry {
+    return {
+      id: randomUUID(),
+      notifier,
+      batch,
+      status: 'pending',
+      createdAt: now,
+      nextAttemptAt: now,
+      deadlineAt: now + this.deps.delivery.deadlineMs,
+      attempts: 0,
+    };
+  }
+
+  private worker(name: string): Worker {
+    let w = this.workers.get(name);
+    if (!w) {
+      w = {};
+      this.workers.set(name, w);
+    }
+    return w;
+  }
+
+  private kick(name: string): void {
+    if (this.stopped) return;
+    const worker = this.worker(name);
+    if (worker.inFlight) return; // the attempt kicks again when it ends
+    if (worker.timer) clearTimeout(worker.timer);
+    worker.timer = undefined;
+    const entry = this.section.entries.find((e) => e.notifier === name && e.status === 'pending');
+    if (!entry) {
+      if (!this.hasPending()) this.wakeIdle();
+      return;
+    }
+    const wait = entry.nextAttemptAt - this.deps.now();
+    if (wait > 0) {
+      worker.timer = setTimeout(() => {
+        worker.timer = undefined;
+        this.kick(name);
+      }, wait);
+      worker.timer.unref?.();
+      return;
+    }
+    const attempt = timeoutController(this.deps.delivery.attemptTimeoutMs);
+    const done = this.attempt(entry, attempt.controller, attempt.timeout)
+      .catch((err: unknown) => this.deps.log.error({ err: this.describe(err), notifier: name }, 'outbox: delivery bookkeeping failed'))
+      .finally(() => {
+        attempt.clear();
+        worker.inFlight = undefined;
+        this.kick(name);
+      });
+    worker.inFlight = { controller: attempt.controller, done };
+  }
+
+  private async attempt(entry: OutboxEntry, controller: AbortController, timeout: Error): Promise<void> {
+    const { delivery, log } = this.deps;
+    const notifier = this.deps.notifiers.get(entry.notifier);
+    if (!notifier) {
+      entry.lastError = `notifier "${entry.notifier}" is not configured`;
+      await this.fail(entry);
+      return;
+    }
+    const startedAt = this.deps.now();
+    try {
+      await raceAbort(notifier.send(entry.batch, controller.signal), controller.signal);
+    } catch (err) {
+      if (this.stopped) return; // aborted by stop(): the entry stays pending for the next run
+      const failure = controller.signal.reason === timeout ? timeout : err;
+      entry.attempts += 1;
+      entry.lastAttemptAt = startedAt;
+      entry.lastError = this.errorText(failure);
+      if (isPermanent(failure)) {
+        await this.fail(entry);
+        return;
+      }
+      const now = this.deps.now();
+      if (now >= entry.deadlineAt) {
+        entry.lastError = `gave up after ${entry.attempts} attempts: ${entry.lastError}`.slice(0, MAX_ERROR_CHARS);
+        await this.fail(entry);
+        return;
+      }
+      // Anything that is not a PermanentError is worth retrying: an unexpected error is more often a
+      // network hiccup than a broken configuration.
+      const delay = retryAfterOf(failure) ?? fullJitterDelay(entry.attempts, delivery.initialBackoffMs, delivery.maxBackoffMs, this.deps.random);
+      // The last attempt happens at the deadline itself rather than never.
+      entry.nextAttemptAt = Math.min(now + delay, entry.deadlineAt);
+      log.warn({ notifier: entry.notifier, batch: entry.batch.id, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - now, error: entry.lastError }, 'alert delivery failed; will retry');
+      this.deps.sections.markDirty();
+      return;
+    }
+    entry.attempts += 1;
+    entry.lastAttemptAt = startedAt;
+    entry.status = 'sent';
+    entry.finishedAt = this.deps.now();
+    this.prune();
+    // Right after the send: the window in which a crash would send this batch twice.
+    await this.persist();
+    log.info({ notifier: entry.notifier, batch: entry.batch.id, alerts: entry.batch.alerts.length }, 'alert batch delivered');
+  }
+
+  private async fail(entry: OutboxEntry): Promise<void> {
+    const { fallback, log } = this.deps;
+    entry.status = 'failed';
+    entry.finishedAt = this.deps.now();
+    log.error({ notifier: entry.notifier, batch: entry.batch.id, attempts: entry.attempts, error: entry.lastError }, 'alert delivery failed for good');
+    // A fallback's own failure goes nowhere else: one hop, no loops.
+    if (fallback && fallback !== entry.notifier && entry.fallbackOf === undefined && this.deps.notifiers.has(fallback)) {
+      const copy = this.newEntry(fallback, entry.batch, this.deps.now());
+      copy.fallbackOf = entry.id;
+      entry.fallbackEntry = copy.id;
+      this.section.entries.push(copy);
+      log.warn({ from: entry.notifier, to: fallback, batch: entry.batch.id }, 'alert batch handed to the fallback notifier');
+    }
+    this.prune();
+    await this.persist();
+    if (entry.fallbackEntry) this.kick(fallback!);
+  }
+
+  /** Keeps finished entries within the count and age bounds; pending ones are never dropped. */
+  private prune(): void {
+    const { retainCount, retainMs } = this.deps.delivery;
+    const section = this.section;
+    const oldest = this.deps.now() - retainMs;
+    const finished = section.entries.filter((e) => e.status !== 'pending');
+    const keep = new Set(
+      finished
+        .filter((e) => (e.finishedAt ?? e.createdAt) >= oldest)
+        .sort((a, b) => (b.finishedAt ?? b.createdAt) - (a.finishedAt ?? a.createdAt))
+        .slice(0, retainCount),
+    );
+    if (keep.size === finished.length) return;
+    section.entries = section.entries.filter((e) => e.status === 'pending' || keep.has(e));
+  }
+
+  private async persist(): Promise<void> {
+    this.deps.sections.markDirty();
+    try {
+      await this.deps.sections.flush();
+    } catch (err) {
+      // Not a reason to hold an alert back: it goes out, it just would not survive a crash.
+      this.deps.log.error({ err: this.describe(err) }, 'outbox: cannot write the state file');
+    }
+  }
+
+  private hasPending(): boolean {
+    return this.section.entries.some((e) => e.status === 'pending');
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private errorText(err: unknown): string {
+    return this.deps.redact(this.describe(err)).slice(0, MAX_ERROR_CHARS);
+  }
+
+  private describe(err: unknown): string {
+    if (err instanceof Error) return err.message || err.name;
+    return String(err);
+  }
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  const ms = err instanceof TransientError ? err.retryAfterMs : undefined;
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+function isPermanent(err: unknown): boolean {
+  // By name too: a notifier bundled with its own copy of contracts.ts still classifies correctly.
+  return err instanceof PermanentError || (err instanceof Error && err.name === 'PermanentError');
+}

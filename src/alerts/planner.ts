@@ -1,0 +1,151 @@
+import type { Alert, AlertKind } from '../contracts.ts';
+import type { CheckState } from '../evaluate/types.ts';
+import type { AlertingConfig } from './config.ts';
+import { foldTarget, pendingParent } from './inhibition.ts';
+import type { DependencyMap } from './inhibition.ts';
+import { nextReminderAt } from './reminders.ts';
+import { worse } from './severity.ts';
+import type { AlertsSection, Incident, ResolvedIncident, SilencedBy } from './types.ts';
+
+export interface PlanContext {
+  now: number;
+  config: AlertingConfig;
+  dependsOn: DependencyMap;
+  /** The check's last known state machine state (undefined after a restart until it reports). */
+  stateOf(checkId: string): CheckState | undefined;
+  /** The silence or maintenance window covering the check now. */
+  silencedBy(checkId: string): SilencedBy | undefined;
+  /** Notifier names whose route takes the alert. */
+  routesFor(alert: Alert): string[];
+}
+
+export interface PlannedAlert {
+  alert: Alert;
+  /** Notifier names. */
+  to: string[];
+}
+
+const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, escalated: 2, reminder: 3, resolved: 4, test: 5 };
+const SEVERITY_ORDER = { crit: 0, warn: 1, info: 2 } as const;
+
+/**
+ * Decides, at the end of a batch window (or on a tick), what to tell about the open and just-resolved
+ * incidents, and records on them what was decided. Everything is derived from the incidents as they
+ * stand, so an alert held back (inhibited, silenced, waiting for a pending parent) goes out on the
+ * first evaluation after the reason ended, and a restart neither forgets nor repeats one.
+ */
+export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAlert[] {
+  const { now } = ctx;
+  const incidents = Object.values(section.incidents).sort((a, b) => a.since - b.since);
+  const isOpen = (id: string): boolean => id in section.incidents;
+
+  for (const incident of incidents) {
+    setOptional(incident, 'inhibitedBy', foldTarget(incident.checkId, ctx.dependsOn, isOpen));
+    setOptional(incident, 'silencedBy', ctx.silencedBy(incident.checkId));
+  }
+
+  const planned: PlannedAlert[] = [];
+  for (const incident of incidents) {
+    if (incident.inhibitedBy || incident.silencedBy) continue;
+    const kind = raiseKind(incident, ctx);
+    if (!kind) continue;
+    const related = incidents
+      .filter((c) => c.inhibitedBy === incident.checkId)
+      .map((c) => ({ checkId: c.checkId, summary: c.summary }));
+    const alert = toAlert(incident, kind, related);
+    const to = ctx.routesFor(alert);
+    if (kind === 'reminder') incident.reminderIndex += 1;
+    if (kind === 'failing' || kind === 'flapping') {
+      incident.announced = true;
+      incident.reminderIndex = 0;
+    }
+    incident.announcedSeverity = incident.severity;
+    incident.lastNotifiedAt = now;
+    incident.notifiedVia = [...new Set([...incident.notifiedVia, ...to])];
+    if (to.length > 0) planned.push({ alert, to });
+  }
+
+  planned.push(...planResolved(section.resolved, ctx));
+  section.resolved = [];
+
+  return planned.sort(
+    (a, b) => KIND_ORDER[a.alert.kind] - KIND_ORDER[b.alert.kind] || SEVERITY_ORDER[a.alert.severity] - SEVERITY_ORDER[b.alert.severity],
+  );
+}
+
+function raiseKind(incident: Incident, ctx: PlanContext): AlertKind | undefined {
+  if (!incident.announced) {
+    // Released from inhibition or a silence while already getting better: told if it fails again.
+    if (ctx.stateOf(incident.checkId) === 'recovering') return undefined;
+    // A parent about to fail would explain this one: wait for it, but not for ever.
+    const holding = pendingParent(incident.checkId, ctx.dependsOn, (id) => ctx.stateOf(id) === 'pending');
+    if (holding && ctx.now - incident.openedAt < ctx.config.inhibitHoldMs) return undefined;
+    return incident.condition;
+  }
+  if (incident.announcedSeverity && worse(incident.severity, incident.announcedSeverity)) return 'escalated';
+  const due = nextReminderAt(incident, ctx.config.reminders);
+  if (due !== undefined && due <= ctx.now) return 'reminder';
+  return undefined;
+}
+
+/**
+ * Resolved notices go to the notifiers that were told about the incident. A dependent that resolves
+ * in the same window as the parent it was folded into is folded into the parent's notice.
+ */
+function planResolved(resolved: readonly ResolvedIncident[], ctx: PlanContext): PlannedAlert[] {
+  if (!ctx.config.sendResolved) return [];
+  const byCheck = new Map<string, PlannedAlert>();
+  const out: PlannedAlert[] = [];
+  const notices = resolved.map((r) => ({ r, alert: resolvedAlert(r) }));
+  const parentsHere = new Set(resolved.map((r) => r.incident.checkId));
+  for (const { r, alert } of notices) {
+    const { incident } = r;
+    if (incident.inhibitedBy && parentsHere.has(incident.inhibitedBy)) continue;
+    // Resolved while silenced: the silence said "do not tell me about this", and nothing new happened.
+    if (incident.silencedBy || ctx.silencedBy(incident.checkId)) continue;
+    // Nobody heard of it (held back, inhibited, or shorter than the window): nothing to take back.
+    if (incident.notifiedVia.length === 0) continue;
+    const planned = { alert, to: [...incident.notifiedVia] };
+    byCheck.set(incident.checkId, planned);
+    out.push(planned);
+  }
+  for (const { r } of notices) {
+    const parent = r.incident.inhibitedBy && byCheck.get(r.incident.inhibitedBy);
+    if (!parent) continue;
+    (parent.alert.related ??= []).push({ checkId: r.incident.checkId, summary: r.summary });
+  }
+  return out;
+}
+
+function toAlert(incident: Incident, kind: AlertKind, related: Alert['related']): Alert {
+  const alert: Alert = {
+    fingerprint: incident.fingerprint,
+    kind,
+    checkId: incident.checkId,
+    severity: incident.severity,
+    summary: incident.summary,
+    since: new Date(incident.since).toISOString(),
+  };
+  if (incident.diagnosis) alert.diagnosis = incident.diagnosis;
+  if (incident.remedy) alert.remedy = incident.remedy;
+  if (related && related.length > 0) alert.related = related;
+  return alert;
+}
+
+function resolvedAlert({ incident, at, summary }: ResolvedIncident): Alert {
+  return {
+    fingerprint: incident.fingerprint,
+    kind: 'resolved',
+    checkId: incident.checkId,
+    severity: incident.severity,
+    summary,
+    diagnosis: `Was ${incident.condition}: ${incident.summary}`,
+    since: new Date(incident.since).toISOString(),
+    durationMs: Math.max(0, at - incident.since),
+  };
+}
+
+function setOptional<K extends 'inhibitedBy' | 'silencedBy'>(incident: Incident, key: K, value: Incident[K] | undefined): void {
+  if (value === undefined) delete incident[key];
+  else incident[key] = value;
+}

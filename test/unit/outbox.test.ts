@@ -1,0 +1,294 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fullJitterDelay } from '../../src/alerts/backoff.ts';
+import { withAlertingDefaults } from '../../src/alerts/config.ts';
+import { Outbox } from '../../src/alerts/outbox.ts';
+import type { OutboxDeps } from '../../src/alerts/outbox.ts';
+import type { OutboxSection } from '../../src/alerts/types.ts';
+import type { AlertBatch } from '../../src/contracts.ts';
+import { PermanentError, TransientError } from '../../src/contracts.ts';
+import { FileSections, MemorySections } from '../fixtures/memory-sections.ts';
+import { FakeNotifier, SECRET, fail, makeRouter, redact, silentLog } from '../fixtures/router-harness.ts';
+
+let outboxes: Outbox[] = [];
+
+function makeOutbox(notifiers: FakeNotifier[], options: { fallback?: string; delivery?: Partial<OutboxDeps['delivery']>; sections?: MemorySections } = {}) {
+  const sections = options.sections ?? new MemorySections();
+  const deps: OutboxDeps = {
+    sections,
+    notifiers: new Map(notifiers.map((n) => [n.name, n])),
+    delivery: { ...withAlertingDefaults().delivery, ...options.delivery },
+    now: () => Date.now(),
+    log: silentLog,
+    redact,
+    random: () => 1,
+  };
+  if (options.fallback) deps.fallback = options.fallback;
+  const outbox = new Outbox(deps);
+  outbox.start();
+  outboxes.push(outbox);
+  return { outbox, sections };
+}
+
+let n = 0;
+function batch(): AlertBatch {
+  n += 1;
+  return {
+    id: `batch-${n}`,
+    createdAt: new Date().toISOString(),
+    host: 'gw-01',
+    gateway: '127.0.0.1:18789',
+    alerts: [{ fingerprint: 'a:failing', kind: 'failing', checkId: 'a', severity: 'crit', summary: `a is down (${n})`, since: new Date().toISOString() }],
+  };
+}
+
+function persistedEntries(sections: MemorySections): OutboxSection['entries'] {
+  return (JSON.parse(sections.persisted) as { outbox: OutboxSection }).outbox.entries;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2025-06-01T12:00:00Z') });
+});
+afterEach(async () => {
+  for (const o of outboxes) await o.stop();
+  outboxes = [];
+  vi.useRealTimers();
+});
+
+describe('durability', () => {
+  it('writes the entry to the state file before the first attempt', async () => {
+    const slack = new FakeNotifier('slack');
+    const { outbox, sections } = makeOutbox([slack]);
+    const seen: string[] = [];
+    slack.onSend = (b) => {
+      const entry = persistedEntries(sections).find((e) => e.batch.id === b.id);
+      seen.push(entry?.status ?? 'missing');
+    };
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(['pending']);
+    expect(persistedEntries(sections).map((e) => e.status)).toEqual(['sent']);
+  });
+});
+
+describe('retries', () => {
+  it('delivers exactly once after three transient failures, backing off exponentially', async () => {
+    const slack = new FakeNotifier('slack').willDo(
+      new TransientError('HTTP 503'),
+      new Error('socket hang up'), // anything unexpected counts as transient
+      new TransientError('HTTP 502'),
+    );
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    // With the jitter at its ceiling: 5 s, 10 s, 20 s.
+    await vi.advanceTimersByTimeAsync(34_999);
+    expect(slack.attempts).toBe(3);
+    expect(slack.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.attempts).toBe(4);
+    expect(slack.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(slack.sent).toHaveLength(1);
+    expect(outbox.entries()).toMatchObject([{ status: 'sent', attempts: 4, lastError: 'HTTP 502' }]);
+  });
+
+  it('honours retryAfterMs', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('HTTP 429', { retryAfterMs: 120_000 }));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(slack.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.sent).toHaveLength(1);
+  });
+
+  it('uses full jitter under a cap', () => {
+    expect([1, 2, 3, 10].map((a) => fullJitterDelay(a, 5_000, 300_000, () => 0.999_999))).toEqual([4_999, 9_999, 19_999, 299_999]);
+    expect(fullJitterDelay(4, 5_000, 300_000, () => 0)).toBe(0);
+    expect(fullJitterDelay(2, 5_000, 300_000, () => 0.5)).toBe(5_000);
+  });
+
+  it('aborts an attempt that runs past attemptTimeoutMs and retries it', async () => {
+    const slack = new FakeNotifier('slack').willDo('hang');
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'timed out after 15000 ms' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(slack.sent).toHaveLength(1);
+  });
+
+  it('keeps one attempt in flight per notifier and delivers entries in order', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const mail = new FakeNotifier('mail');
+    const { outbox } = makeOutbox([slack, mail]);
+    let inFlight = 0;
+    let most = 0;
+    const send = slack.send.bind(slack);
+    slack.send = async (b, signal) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        await send(b, signal);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const batches = [batch(), batch(), batch()];
+    await outbox.enqueue(batches.map((b) => ({ notifier: 'slack', batch: b })));
+    await outbox.enqueue([{ notifier: 'mail', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    // The head of slack's queue is backing off; mail's queue is not held up by it.
+    expect(mail.sent).toHaveLength(1);
+    expect(slack.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(slack.sent.map((b) => b.id)).toEqual(batches.map((b) => b.id));
+    expect(most).toBe(1);
+  });
+});
+
+describe('failures and the fallback', () => {
+  it('hands a permanently failed batch to the fallback and shows the failure in the snapshot', async () => {
+    const slack = new FakeNotifier('slack').willDo(new PermanentError('HTTP 404: no_service'));
+    const mail = new FakeNotifier('mail');
+    const { outbox } = makeOutbox([slack, mail], { fallback: 'mail' });
+    const b = batch();
+    await outbox.enqueue([{ notifier: 'slack', batch: b }]);
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(slack.attempts).toBe(1);
+    expect(mail.sent.map((x) => x.id)).toEqual([b.id]);
+    const snap = outbox.snapshot();
+    expect(snap.notifiers.find((s) => s.name === 'slack')).toMatchObject({ failed: 1, pending: 0, lastError: 'HTTP 404: no_service' });
+    expect(snap.notifiers.find((s) => s.name === 'mail')).toMatchObject({ sent: 1, failed: 0 });
+    const [failed, copy] = snap.entries;
+    expect(failed).toMatchObject({ notifier: 'slack', status: 'failed', batchId: b.id, alerts: 1 });
+    expect(copy).toMatchObject({ notifier: 'mail', status: 'sent', fallbackOf: failed!.id });
+    expect(failed!.fallbackEntry).toBe(copy!.id);
+  });
+
+  it('gives up at the deadline and hands the batch to the fallback', async () => {
+    const slack = new FakeNotifier('slack').willDo(...Array.from({ length: 50 }, () => new TransientError('connect ECONNREFUSED')));
+    const mail = new FakeNotifier('mail');
+    const { outbox } = makeOutbox([slack, mail], { fallback: 'mail', delivery: { deadlineMs: 60_000 } });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    // Attempts at 0, 5, 15, 35 s and a last one at the 60 s deadline.
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(mail.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.attempts).toBe(5);
+    expect(mail.sent).toHaveLength(1);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'failed', lastError: 'gave up after 5 attempts: connect ECONNREFUSED' });
+  });
+
+  it('does not chain fallbacks, and fails entries of notifiers that are gone', async () => {
+    const mail = new FakeNotifier('mail').willDo(new PermanentError('550 mailbox unavailable'));
+    const { outbox } = makeOutbox([mail], { fallback: 'mail' });
+    await outbox.enqueue([{ notifier: 'old-slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['old-slack:failed', 'mail:failed']);
+    expect(outbox.entries()[0]!.lastError).toBe('notifier "old-slack" is not configured');
+    expect(mail.attempts).toBe(1);
+  });
+
+  it('keeps secrets out of the errors it stores', async () => {
+    const slack = new FakeNotifier('slack').willDo(
+      new TransientError(`POST https://hooks.example/${SECRET}: 503`),
+      new PermanentError(`401: bad token ${SECRET}`),
+    );
+    const { outbox, sections } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'failed', lastError: '401: bad token ***' });
+    expect(sections.persisted).not.toContain(SECRET);
+    expect(JSON.stringify(outbox.snapshot())).not.toContain(SECRET);
+  });
+});
+
+describe('housekeeping', () => {
+  it('prunes finished entries by count and by age, never pending ones', async () => {
+    const slack = new FakeNotifier('slack');
+    const stuck = new FakeNotifier('stuck').willDo(...Array.from({ length: 100 }, () => new TransientError('503')));
+    const { outbox } = makeOutbox([slack, stuck], { delivery: { retainCount: 3, retainMs: 3_600_000 } });
+    await outbox.enqueue([{ notifier: 'stuck', batch: batch() }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = batch();
+      ids.push(b.id);
+      await outbox.enqueue([{ notifier: 'slack', batch: b }]);
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(outbox.entries().filter((e) => e.status === 'sent').map((e) => e.batch.id)).toEqual(ids.slice(2));
+    await vi.advanceTimersByTimeAsync(2 * 3_600_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['stuck:pending', 'slack:sent']);
+  });
+
+  it('drains: true once everything is delivered, false when time runs out', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    const quick = outbox.drain(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await quick).toBe(false);
+    const patient = outbox.drain(10_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await patient).toBe(true);
+  });
+
+  it('stop() aborts the attempt in flight and leaves the entry pending', async () => {
+    const slack = new FakeNotifier('slack').willDo('hang');
+    const { outbox, sections } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.stop();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(slack.attempts).toBe(1);
+    expect(persistedEntries(sections)).toMatchObject([{ status: 'pending', attempts: 0 }]);
+  });
+});
+
+describe('restart (file-backed state)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'clawmedic-outbox-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes pending deliveries after a restart and does not resend sent ones', async () => {
+    const path = join(dir, 'state.json');
+    const slack = new FakeNotifier('slack');
+    const first = makeRouter({ notifiers: [slack], sections: new FileSections(path) });
+    first.router.start();
+    fail(first.router, 'gateway.http');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(slack.sent).toHaveLength(1);
+
+    slack.willDo('hang');
+    fail(first.router, 'doctor');
+    await vi.advanceTimersByTimeAsync(11_000);
+    expect(slack.attempts).toBe(2);
+    await first.router.stop(); // the agent goes down mid-send
+    const onDisk = JSON.parse(readFileSync(path, 'utf8')) as { outbox: OutboxSection };
+    expect(onDisk.outbox.entries.map((e) => e.status)).toEqual(['sent', 'pending']);
+    const pendingId = onDisk.outbox.entries[1]!.batch.id;
+
+    const second = makeRouter({ notifiers: [slack], sections: new FileSections(path) });
+    second.router.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.sent.map((b) => b.alerts.map((a) => a.checkId))).toEqual([['gateway.http'], ['doctor']]);
+    // The same batch id: a receiver that deduplicates on it sees one message.
+    expect(slack.sent[1]!.id).toBe(pendingId);
+    await vi.advanceTimersByTimeAsync(20 * 60_000);
+    expect(slack.sent).toHaveLength(2);
+    const snap = await second.router.snapshot();
+    expect(snap.incidents.map((i) => i.checkId).sort()).toEqual(['doctor', 'gateway.http']);
+    expect(snap.outbox.notifiers).toEqual([expect.objectContaining({ name: 'slack', sent: 2, pending: 0 })]);
+    await second.router.stop();
+  });
+});
