@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AlertBatch, NotifierFactory } from '../src/contracts.ts';
+import { alertLevel, formatTiming, orderAlerts, sanitizeBatch, type SafeBatch } from '../src/alerts/format.ts';
 import { oneLine } from '../src/util/text.ts';
 
 const optionsSchema = z.strictObject({
@@ -17,19 +18,17 @@ export const consoleNotifier: NotifierFactory<ConsoleOptions> = {
       name,
       type: 'console',
       async send(batch: AlertBatch) {
-        out.write(deps.redact(renderConsole(batch)));
+        out.write(renderConsole(sanitizeBatch(batch, deps.redact)));
       },
     };
   },
 };
 
-const TAG = { crit: 'CRIT', warn: 'WARN', info: 'INFO' } as const;
-
-export function renderConsole(batch: AlertBatch): string {
+/** One line per alert, then its diagnosis, remedy and folded checks, each prefixed with time and host. */
+export function renderConsole(batch: SafeBatch): string {
   const lines: string[] = [];
-  for (const a of batch.alerts) {
-    const head = a.kind === 'resolved' ? 'RESOLVED' : TAG[a.severity];
-    lines.push(`[${head}] ${a.checkId} ${a.kind}: ${oneLine(a.summary)}`);
+  for (const a of orderAlerts(batch.alerts)) {
+    lines.push(`[${alertLevel(a)}] ${a.checkId} ${a.kind}: ${oneLine(a.summary)} (${formatTiming(a, batch.createdAt)})`);
     if (a.diagnosis) lines.push(`  diagnosis: ${oneLine(a.diagnosis)}`);
     if (a.remedy) lines.push(`  remedy: ${oneLine(a.remedy)}`);
     for (const r of a.related ?? []) lines.push(`  also: ${r.checkId}: ${oneLine(r.summary)}`);

@@ -22,7 +22,11 @@ export interface AlertSink {
   onTransition(transition: Transition, result: CheckResult): void;
   onResult?(checkId: string, result: CheckResult, state: CheckState): void;
   start(): void;
+  /** Sends what waits for its batch window now, and gives deliveries up to timeoutMs. */
+  drain?(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
+  /** Drops open incidents of checks no longer configured. */
+  forgetChecksExcept?(known: Iterable<string>): void;
 }
 
 export type AlertSinkFactory = (args: {
@@ -139,6 +143,7 @@ export class Agent {
       });
     }
     this.scheduler = scheduler;
+    this.alerts.forgetChecksExcept?.(enabled.map((rc) => rc.check.id));
     this.alerts.start();
     scheduler.start();
     this.recordAgentInfo(notifiers);
@@ -176,6 +181,9 @@ export class Agent {
 
   private async stopParts(): Promise<void> {
     await this.scheduler?.stop();
+    // Alerts waiting for their batch window are persisted and given a moment to go out; what does not
+    // make it stays in the outbox for the next start.
+    await this.alerts?.drain?.(3_000);
     await this.alerts?.stop();
     this.scheduler = undefined;
     this.alerts = undefined;
