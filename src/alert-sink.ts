@@ -19,7 +19,7 @@ export function alertingConfigOf(config: EffectiveConfig) {
     batchWindowMs: a.batchWindow,
     reminders: { enabled: a.reminders.length > 0, intervalsMs: a.reminders.length ? a.reminders : [86_400_000] },
     sendResolved: a.sendResolved,
-    delivery: { deadlineMs: a.deliveryDeadline },
+    delivery: { deadlineMs: a.deliveryDeadline, initialBackoffMs: a.retryBackoff, maxBackoffMs: Math.max(a.retryBackoff, a.retryBackoffMax) },
     maintenance: a.maintenance.map((w) => ({
       cron: w.cron,
       durationMs: w.duration,

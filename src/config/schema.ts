@@ -3,7 +3,7 @@ import { parseDuration } from '../util/duration.ts';
 
 /** "30s", "5m", or a number of milliseconds. */
 export const duration = z
-  .union([z.number().int().nonnegative(), z.string()])
+  .union([z.number().int().nonnegative(), z.string()], { error: 'expected a duration such as "30s", "5m", "2h", or milliseconds as a number' })
   .transform((value, ctx) => {
     if (typeof value === 'number') return value;
     const ms = parseDuration(value);
@@ -117,6 +117,8 @@ export const configSchema = z
         reminders: z.array(duration).max(10).default([1_800_000, 7_200_000, 28_800_000]),
         fallback: z.string().optional().meta({ description: 'Notifier that receives what another could not deliver' }),
         deliveryDeadline: duration.default(86_400_000),
+        retryBackoff: duration.default(5_000).meta({ description: 'First retry delay of a failed delivery; it doubles up to retryBackoffMax' }),
+        retryBackoffMax: duration.default(300_000),
         maintenance: z.array(maintenanceWindow).default([]),
       })
       .default({
@@ -124,6 +126,8 @@ export const configSchema = z
         sendResolved: true,
         reminders: [1_800_000, 7_200_000, 28_800_000],
         deliveryDeadline: 86_400_000,
+        retryBackoff: 5_000,
+        retryBackoffMax: 300_000,
         maintenance: [],
       }),
   })

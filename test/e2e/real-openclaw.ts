@@ -66,6 +66,9 @@ export async function startRealGateway(): Promise<RealGateway> {
     OPENCLAW_GATEWAY_PORT: String(port),
   };
   for (const k of ['OPENCLAW_HOME', 'OPENCLAW_STATE_DIR', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_PROFILE', 'CLAWMEDIC_CONFIG']) delete env[k];
+  // OpenClaw's CLI goes quiet under a test runner: with VITEST set, `openclaw config validate --json`
+  // prints nothing at all. Production never has it, so neither may these processes.
+  for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_ENV' || k === 'TEST') delete env[k];
   const child: ChildProcess = spawn(join(BIN_DIR, 'openclaw'), ['gateway', 'run', '--bind', 'loopback', '--port', String(port)], {
     env,
     detached: true,
