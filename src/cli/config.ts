@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { buildNotifiers } from '../build-notifiers.ts';
 import { loadConfig, type EffectiveConfig } from '../config/load.ts';
+import { silentLogger } from '../logger.ts';
 import { configSchema } from '../config/schema.ts';
 import { isSecretKey, isSecretReference } from '../config/secrets.ts';
 import { describeSchedule } from '../schedule.ts';
@@ -14,6 +16,8 @@ interface JsonOption {
 /** `clawmedic config validate`: every problem at once; exit 0, or 2 when any is an error. */
 export function configValidateCommand(opts: GlobalOptions & JsonOption): number {
   const { config, problems } = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}) });
+  // Building a notifier checks what only its factory knows (e.g. the URL an env: reference holds); it sends nothing.
+  if (config) problems.push(...buildNotifiers(config, silentLogger, Date.now).problems.filter((p) => !config.notifierProblems.includes(p)));
   const errors = problems.filter((p) => p.level === 'error');
   const exitCode = errors.length > 0 ? EXIT.config : EXIT.ok;
   const path = config?.path ?? problems[0]?.path;
