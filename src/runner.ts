@@ -32,24 +32,24 @@ export async function runCheck(
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<CheckResult>((resolve) => {
-    const expire = (reason: string) =>
-      resolve({
-        status: 'unknown',
-        summary: `${check.id} ${reason}`,
-        diagnosis: `The check was stopped after ${formatDuration(timeoutMs)}; its outside calls did not answer in time.`,
-      });
+    const expire = (reason: string, diagnosis: string) => resolve({ status: 'unknown', summary: `${check.id} ${reason}`, diagnosis });
     timer = setTimeout(() => {
       controller.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
-      expire(`did not finish within ${formatDuration(timeoutMs)} (timed out)`);
+      expire(
+        `did not finish within ${formatDuration(timeoutMs)} (timed out)`,
+        `The check was stopped after ${formatDuration(timeoutMs)}; its outside calls did not answer in time.`,
+      );
     }, timeoutMs);
-    controller.signal.addEventListener('abort', () => {
-      if (parent?.aborted) expire('was cancelled: the agent is stopping');
-    });
+    const cancel = () =>
+      expire('was cancelled: the agent is stopping', 'The agent stopped before the check finished; this result says nothing about the gateway.');
+    // The parent may have aborted before this listener exists.
+    if (parent?.aborted) cancel();
+    else controller.signal.addEventListener('abort', () => parent?.aborted && cancel());
   });
 
   let result: CheckResult;
   try {
-    const running = Promise.resolve().then(() => check.run({ ...ctx, signal: controller.signal, timeoutMs }));
+    const running = parent?.aborted ? deadline : Promise.resolve().then(() => check.run({ ...ctx, signal: controller.signal, timeoutMs }));
     result = validate(check.id, await Promise.race([running, deadline]));
   } catch (err) {
     result = {

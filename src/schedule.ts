@@ -7,6 +7,14 @@ export type ScheduleSpec =
 
 /** A duration ("30s") is a fixed interval; anything else must be a cron expression (5 or 6 fields). */
 export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
+  if (timezone) {
+    // croner only fails on a bad zone when it computes a run, i.e. later, in shortestPeriodMs or the scheduler.
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      throw new Error(`unknown time zone "${timezone}" (use an IANA name such as "Europe/Berlin" or "UTC")`);
+    }
+  }
   const everyMs = parseDuration(text);
   if (everyMs !== undefined) {
     if (everyMs < 1_000) throw new Error(`interval "${text}" is shorter than 1s`);
@@ -137,8 +145,17 @@ export class Scheduler {
     this.running.set(task.id, run);
   }
 
+  /** Resolves after ms, or as soon as the scheduler stops (stop() clears the timer, which would leave it pending). */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.later(ms, resolve));
+    const signal = this.stopController.signal;
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done);
+      this.later(ms, done);
+    });
   }
 
   private later(ms: number, fn: () => void): void {

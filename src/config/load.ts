@@ -135,7 +135,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   if (source === 'file') problems.push(...permissionProblems(path, file));
 
   // Gateway target: explicit settings win over discovery.
-  const discovered = discoverGateway(env, file.gateway.openclawConfig);
+  const discovered = discoverGateway(env, file.gateway.openclawConfig ? resolve(dirname(path), file.gateway.openclawConfig) : undefined);
   let token = discovered.token;
   if (token) redactor.add(token);
   if (file.gateway.token) {
@@ -342,6 +342,8 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], prefix = ''): Problem[
     const path = [prefix, ...keys].filter(Boolean).join('.') || '<root>';
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    // A bad record key (a notifier name): zod says only "Invalid key in record"; the reason is inside.
+    if (issue.code === 'invalid_key' && issue.issues.length) message = issue.issues.map((i) => i.message).join('; ');
     return { path, message, level: 'error' as const };
   });
 }
