@@ -21,7 +21,7 @@ describe('clawmedic check against the real OpenClaw gateway', () => {
   it('exits 0 while the gateway runs, and 2 naming the refused connection once it is killed', async () => {
     const up = await runClawmedic(['check', '--json'], gw.env, 120_000);
     const upBody = JSON.parse(up.stdout) as CheckJson;
-    expect(upBody.checks.map((c) => [c.id, c.status])).toEqual([
+    expect(upBody.checks.map((c) => [c.id, c.status]), up.stdout).toEqual([
       ['gateway.port', 'ok'],
       ['gateway.http', 'ok'],
       ['config', 'ok'],
