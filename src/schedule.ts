@@ -91,7 +91,8 @@ export class Scheduler {
       if (this.options.runAtStart !== false) this.later(0, () => this.fire(task));
       if (task.spec.kind === 'interval') this.every(task, task.spec.everyMs);
       else {
-        const opts = { protect: true, ...(task.spec.timezone ? { timezone: task.spec.timezone } : {}) };
+        // Overlap is prevented in fire(), which returns at once, so croner's own `protect` would not see the run.
+        const opts = task.spec.timezone ? { timezone: task.spec.timezone } : {};
         this.crons.push(new Cron(task.spec.expr, opts, () => this.fire(task)));
       }
     }
@@ -121,7 +122,8 @@ export class Scheduler {
   }
 
   private every(task: ScheduledTask, everyMs: number): void {
-    // Fixed rate from start; the jitter is added per firing, so runs never drift apart.
+    // The next firing is scheduled when this one fires (not when the run ends), so a slow run does not
+    // push the schedule back; the jitter is added per firing.
     this.later(everyMs, () => {
       this.fire(task);
       this.every(task, everyMs);

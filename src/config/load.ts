@@ -160,8 +160,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   const { specs } = resolvedNotifiers;
   const notifierProblems = [...shapeNotifierProblems, ...resolvedNotifiers.notifierProblems];
   problems.push(...resolvedNotifiers.notifierProblems);
-  if (file.alerting.fallback && !specs.some((s) => s.name === file.alerting.fallback) && !notifierProblems.some((p) => p.path.startsWith(`notifiers.${file.alerting.fallback}`))) {
-    problems.push({ path: 'alerting.fallback', message: `no notifier named "${file.alerting.fallback}"`, level: 'error' });
+  const fallback = file.alerting.fallback;
+  const fallbackBroken = notifierProblems.some((p) => p.path === `notifiers.${fallback}` || p.path.startsWith(`notifiers.${fallback}.`));
+  if (fallback && !specs.some((s) => s.name === fallback) && !fallbackBroken) {
+    const disabled = file.notifiers?.[fallback]?.enabled === false;
+    problems.push({ path: 'alerting.fallback', message: disabled ? `notifier "${fallback}" is disabled` : `no notifier named "${fallback}"`, level: 'error' });
   }
   file.alerting.maintenance.forEach((w, i) => {
     try {
@@ -204,6 +207,10 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
       continue;
     }
     const period = shortestPeriodMs(schedule);
+    if (!Number.isFinite(period)) {
+      problems.push({ path: `${at}.schedule`, message: `"${schedule.text}" never fires (no future date matches it)`, level: 'error' });
+      continue;
+    }
     let timeoutMs = entry.timeout ?? check.defaults.timeoutMs;
     if (timeoutMs >= period) {
       if (entry.timeout !== undefined) {

@@ -42,7 +42,7 @@ const checkEntry = z.strictObject({
     .optional()
     .meta({ description: 'A duration ("30s") for a fixed interval, or a cron expression (seconds allowed: "*/15 * * * * *")' }),
   timezone: z.string().optional().meta({ description: 'Time zone for a cron schedule, e.g. "Europe/Berlin"' }),
-  timeout: duration.optional(),
+  timeout: duration.refine((ms) => ms > 0, 'a timeout must be longer than 0').optional(),
   jitter: duration.optional(),
   failureThreshold: z.number().int().min(1).max(100).optional(),
   successThreshold: z.number().int().min(1).max(100).optional(),

@@ -537,3 +537,26 @@ describe('paths and target', () => {
     expect(r.config!.target).toMatchObject({ port: 18866, openclawConfigPath: join(dir, 'etc', 'openclaw.json') });
   });
 });
+
+describe('schedules and fallbacks that cannot work', () => {
+  it('rejects a zero timeout', () => {
+    const r = load(`{ checks: { 'gateway.http': { timeout: '0s' } } }`);
+    expect(find(r.problems, 'checks.gateway.http.timeout')?.message).toMatch(/longer than 0/);
+  });
+
+  it('rejects a cron expression that never fires', () => {
+    const r = load(`{ checks: { doctor: { schedule: '0 0 30 2 *' } } }`);
+    expect(find(r.problems, 'checks.doctor.schedule')?.message).toMatch(/never fires/);
+    expect(r.config!.checks.map((rc) => rc.check.id)).not.toContain('doctor');
+  });
+
+  it('says a fallback notifier is disabled rather than missing', () => {
+    const r = load(`{ notifiers: { main: { type: 'console' }, backup: { type: 'console', enabled: false } }, alerting: { fallback: 'backup' } }`);
+    expect(find(r.problems, 'alerting.fallback')?.message).toBe('notifier "backup" is disabled');
+  });
+
+  it('does not mistake a problem of "pager2" for one of the fallback "pager"', () => {
+    const r = load(`{ notifiers: { pager2: { type: 'carrier-pigeon' } }, alerting: { fallback: 'pager' } }`);
+    expect(find(r.problems, 'alerting.fallback')?.message).toBe('no notifier named "pager"');
+  });
+});
