@@ -70,7 +70,8 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
   } else {
     process.stdout.write(config.redactor.text(renderText(view, now)));
   }
-  return EXIT.ok;
+  // The report above says what is wrong with the file; the exit code lets scripts notice too.
+  return store.corrupt ? EXIT.failure : EXIT.ok;
 }
 
 function checkViews(config: EffectiveConfig, store: StateStore): CheckView[] {

@@ -170,7 +170,7 @@ describe('run and status', () => {
     await writeFile(h.statePath, '{"schemaVersion": 1, "checks": {tru');
 
     const status = await h.run(['status']);
-    expect(status.code).toBe(0);
+    expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/state file unusable/);
 
     const agent = h.spawnAgent();
