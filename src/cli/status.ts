@@ -9,6 +9,7 @@ import { formatDuration } from '../util/duration.ts';
 import { oneLine } from '../util/text.ts';
 import { loadForCommand, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
+import { isProcessAlive } from '../platform/process.ts';
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
@@ -60,7 +61,7 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
     updatedAt: store.existed && !store.corrupt ? new Date(store.updatedAt).toISOString() : null,
     corrupt: store.corrupt ?? null,
     notices: store.existed && !store.corrupt ? [...store.notices] : [],
-    agent: { ...agent, running: agent.pid ? isAlive(agent.pid) : false },
+    agent: { ...agent, running: agent.pid ? isProcessAlive(agent.pid) : false },
     gateway: `${config.target.host}:${config.target.port}`,
     checks,
     alerts: alerts ?? null,
@@ -115,14 +116,6 @@ async function alertSnapshot(config: EffectiveConfig, store: StateStore, now: nu
   return router.snapshot();
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function ago(iso: string | null | undefined, now: number): string {
   if (!iso) return 'never';

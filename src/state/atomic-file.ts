@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { isProcessAlive } from '../platform/process.ts';
 
 // A lowdb adapter that replaces the file atomically and durably. lowdb's own TextFile (steno) renames a
 // temp file into place, but neither fsyncs nor sets a mode, so after a power cut the file can be empty
@@ -130,7 +131,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       const match = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length));
       if (!match) continue;
       const pid = Number(match[1]);
-      if (pid !== process.pid && isAlive(pid)) continue;
+      if (pid !== process.pid && isProcessAlive(pid)) continue;
       try {
         await unlink(join(dir, name));
         removed.push(name);
@@ -190,15 +191,6 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function describe(code: string | undefined, err: unknown): string {
   switch (code) {

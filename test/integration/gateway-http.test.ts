@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { gatewayHttpCheck } from '../../checks/gateway-http.ts';
 import type { CheckResult } from '../../src/contracts.ts';
-import { freePort, startFakeGateway, startForeignListener, stopAllChildren, testContext, type TestContextOptions } from '../fixtures/gateway-harness.ts';
+import { freePort, startFakeGateway, startForeignListener, stopAllChildren, expectExplained as expectHelpful, testContext, type TestContextOptions } from '../fixtures/gateway-harness.ts';
 
 const TOKEN = 'gw-token-5f2c9a7e1b';
 
@@ -9,13 +9,7 @@ function run(opts: TestContextOptions): Promise<CheckResult> {
   return gatewayHttpCheck.run(testContext({ token: TOKEN, ...opts }));
 }
 
-/** Every non-OK result explains itself, never proposes a command OpenClaw lacks, and never leaks the token. */
-function expectExplained(result: CheckResult): void {
-  expect(result.diagnosis).toBeTruthy();
-  expect(result.remedy).toBeTruthy();
-  expect(result.remedy).not.toMatch(/openclaw (start|stop|restart|cache clear)\b/);
-  expect(JSON.stringify(result)).not.toContain(TOKEN);
-}
+const expectExplained = (result: CheckResult) => expectHelpful(result, TOKEN);
 
 afterEach(stopAllChildren);
 
