@@ -51,13 +51,16 @@ export interface RealGateway {
   cleanup(): Promise<void>;
 }
 
-export async function startRealGateway(): Promise<RealGateway> {
+/** Starts a gateway in a fresh temporary HOME, or again in the HOME and on the port of an earlier one. */
+export async function startRealGateway(again?: Pick<RealGateway, 'home' | 'port' | 'token'>): Promise<RealGateway> {
   await ensureOpenclaw();
-  const home = await mkdtemp(join(tmpdir(), 'clawmedic-e2e-'));
-  await mkdir(join(home, '.openclaw'), { recursive: true, mode: 0o700 });
-  await writeFile(join(home, '.openclaw', 'openclaw.json'), '{ gateway: { mode: "local", auth: { mode: "token" } } }\n', { mode: 0o600 });
-  const port = await freePort();
-  const token = `e2e-${Math.random().toString(36).slice(2)}-token`;
+  const home = again?.home ?? (await mkdtemp(join(tmpdir(), 'clawmedic-e2e-')));
+  if (!again) {
+    await mkdir(join(home, '.openclaw'), { recursive: true, mode: 0o700 });
+    await writeFile(join(home, '.openclaw', 'openclaw.json'), '{ gateway: { mode: "local", auth: { mode: "token" } } }\n', { mode: 0o600 });
+  }
+  const port = again?.port ?? (await freePort());
+  const token = again?.token ?? `e2e-${Math.random().toString(36).slice(2)}-token`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: home,

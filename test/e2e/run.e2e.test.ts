@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { CLI_ENTRY, waitFor } from '../fixtures/cli.ts';
+import { startReceiver, type HttpReceiver } from '../fixtures/http-receiver.ts';
+import { startRealGateway, type RealGateway } from './real-openclaw.ts';
+
+interface Payload {
+  host: string;
+  gateway: string;
+  alerts: Array<{ kind: string; checkId: string; summary: string; diagnosis?: string; remedy?: string; durationMs?: number; related?: Array<{ checkId: string }> }>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+it('alerts once when the real gateway is killed, and once more when it is back', async () => {
+  const gw: RealGateway = await startRealGateway();
+  cleanups.push(() => gw.cleanup());
+  const payloads: Payload[] = [];
+  const hook: HttpReceiver = await startReceiver((req) => {
+    payloads.push(JSON.parse(req.body) as Payload);
+    return { status: 200, body: 'ok' };
+  });
+  cleanups.push(() => hook.close());
+  const dir = join(gw.home, '.openclaw');
+  await writeFile(
+    join(dir, 'clawmedic.json5'),
+    `{
+      checks: {
+        'gateway.port': { schedule: '2s', timeout: '1500ms', jitter: 0 },
+        'gateway.http': { schedule: '2s', timeout: '1500ms', jitter: 0 },
+        config: { schedule: '1m' },
+        doctor: { enabled: false },
+      },
+      defaults: { failureThreshold: 2, successThreshold: 2 },
+      alerting: { batchWindow: '1s' },
+      notifiers: { hook: { type: 'webhook', url: '${hook.url}/alerts' } },
+    }`,
+    { mode: 0o600 },
+  );
+  const agent = spawn(process.execPath, [CLI_ENTRY, 'run'], { env: gw.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  agent.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  agent.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (agent.exitCode === null) {
+      agent.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const state = async () => JSON.parse(await readFile(join(dir, 'clawmedic.state.json'), 'utf8'));
+
+  await waitFor('gateway.port OK with a few results', async () => {
+    const port = (await state()).checks['gateway.port'];
+    return port?.machine.state === 'ok' && port.window.length >= 2 ? true : undefined;
+  }, 30_000);
+  expect(payloads).toEqual([]);
+
+  await gw.kill('SIGKILL');
+  await waitFor('the failing alert', () => (payloads.some((p) => p.alerts.some((a) => a.kind === 'failing')) ? true : undefined), 30_000);
+  const failing = payloads.flatMap((p) => p.alerts).filter((a) => a.kind === 'failing');
+  expect(failing).toHaveLength(1);
+  expect(failing[0]!.checkId).toBe('gateway.port');
+  expect(failing[0]!.summary).toMatch(/nothing listening|refused/);
+  expect(failing[0]!.remedy).toMatch(/openclaw gateway/);
+  expect(failing[0]!.related?.map((r) => r.checkId)).toEqual(['gateway.http']);
+  expect(payloads[0]!.gateway).toBe(`127.0.0.1:${gw.port}`);
+
+  const again = await startRealGateway(gw);
+  cleanups.push(() => again.cleanup());
+  await waitFor('the resolved notice', () => (payloads.some((p) => p.alerts.some((a) => a.kind === 'resolved')) ? true : undefined), 60_000);
+  agent.kill('SIGTERM');
+  expect(await exited).toBe(0);
+
+  const all = payloads.flatMap((p) => p.alerts);
+  expect(all.filter((a) => a.kind === 'failing')).toHaveLength(1);
+  const resolved = all.filter((a) => a.kind === 'resolved');
+  expect(resolved.map((a) => a.checkId)).toEqual(['gateway.port']);
+  expect(resolved[0]!.durationMs).toBeGreaterThan(0);
+  expect(log).not.toContain(gw.token);
+});
