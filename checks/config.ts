@@ -21,7 +21,7 @@ interface Issue {
 /** What `openclaw config validate --json` established, or why it could not. */
 type Validation =
   | { ran: true; valid: boolean; issues: Issue[]; warnings: Issue[]; ms: number; reportedPath?: string }
-  | { ran: false; why: string; ms?: number; cliMissing?: boolean };
+  | { ran: false; why: string; ms?: number; cliMissing?: boolean; searched?: string };
 
 /**
  * openclaw.json: first a local JSON5 parse (instant, pinpoints line and column), then OpenClaw's own
@@ -143,7 +143,7 @@ async function backupHint(file: string): Promise<string> {
 
 async function validate(ctx: CheckContext, file: string): Promise<Validation> {
   if (ctx.openclaw.path === null) {
-    return { ran: false, cliMissing: true, why: `openclaw CLI not found (${ctx.openclaw.notFoundReason ?? 'not searched'})` };
+    return { ran: false, cliMissing: true, why: 'openclaw CLI not found', searched: ctx.openclaw.notFoundReason ?? 'not searched' };
   }
   const budgetMs = cliCallBudgetMs(ctx.timeoutMs);
   const raw = await ctx.openclaw.run(['config', 'validate', '--json'], {
@@ -192,7 +192,11 @@ function judge(file: string, v: Validation): CheckResult {
       status: v.cliMissing ? 'ok' : 'warn',
       summary: clip(`openclaw.json parses as JSON5; schema not validated: ${v.why}`),
       ...(v.cliMissing
-        ? { diagnosis: 'Only the JSON5 syntax was checked; install the openclaw CLI (or set openclaw.bin) to validate keys and types.' }
+        ? {
+            diagnosis:
+              'Only the JSON5 syntax was checked; install the openclaw CLI (or set openclaw.bin) to validate keys and types. ' +
+              `Looked for it: ${v.searched}.`,
+          }
         : { remedy: 'Run `openclaw config validate --json` by hand to see why it fails.' }),
       metrics,
       details: { path: file, validation: v.why },

@@ -48,7 +48,8 @@ export const doctorCheck: Check = {
     if (ctx.openclaw.path === null) {
       return {
         status: 'unknown',
-        summary: `openclaw CLI not found (${ctx.openclaw.notFoundReason ?? 'not searched'})`,
+        summary: 'openclaw CLI not found: doctor cannot run',
+        diagnosis: `Looked for the openclaw executable: ${ctx.openclaw.notFoundReason ?? 'not searched'}.`,
         remedy:
           'Install OpenClaw for the user clawmedic runs as (npm install -g openclaw), or set openclaw.bin in ' +
           "clawmedic's config to the full path of the openclaw executable.",

@@ -24,7 +24,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   const destination = opts.destination ?? process.stderr;
   const usePretty = opts.pretty ?? Boolean((destination as NodeJS.WriteStream).isTTY);
   const stream = usePretty
-    ? pretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+    ? pretty({ destination, sync: true, colorize: !process.env.NO_COLOR, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
     : destination;
   const redactor = opts.redactor;
   return pino(

@@ -205,7 +205,9 @@ describe('doctor check', () => {
     const cli = findOpenclawCli({ env: { PATH: '/nonexistent-a:/nonexistent-b' } });
     const r = await doctorCheck.run(makeCheckContext({ openclaw: cli }));
     expect(r.status).toBe('unknown');
-    expect(r.summary).toBe('openclaw CLI not found (searched PATH: /nonexistent-a:/nonexistent-b)');
+    // The summary stays one short line; where it looked goes into the diagnosis.
+    expect(r.summary).toBe('openclaw CLI not found: doctor cannot run');
+    expect(r.diagnosis).toContain('searched PATH: /nonexistent-a:/nonexistent-b');
     expect(r.remedy).toMatch(/openclaw\.bin/);
   });
 
