@@ -59,6 +59,15 @@ describe('config validate', () => {
     expectNoStack(r.stderr);
   });
 
+  it('accepts the example config shipped in deploy/', async () => {
+    const example = new URL('../../deploy/clawmedic.example.json5', import.meta.url).pathname;
+    const r = await h.run(['--config', example, 'config', 'validate'], {
+      env: { CLAWMEDIC_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/xyz', CLAWMEDIC_SMTP_PASSWORD: 'pw-123456' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('reports a syntax error with file, line and column', async () => {
     const path = await h.writeConfig('{\n  gateway: { port: 18789,\n  log: { level: "info" }\n');
     const r = await h.run(['config', 'validate', '--json']);
