@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import JSON5 from 'json5';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
@@ -31,6 +32,7 @@ export const configCheck: Check = {
   id: 'config',
   title: 'OpenClaw config (openclaw.json)',
   defaults: { schedule: '5m', timeoutMs: 20_000 },
+  optionsSchema: z.strictObject({}),
   async run(ctx: CheckContext): Promise<CheckResult> {
     const file = ctx.target.openclawConfigPath;
 

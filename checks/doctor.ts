@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
 import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
 import { formatDuration } from '../src/util/duration.ts';
@@ -34,6 +35,7 @@ export const doctorCheck: Check = {
   id: 'doctor',
   title: 'openclaw doctor --lint',
   defaults: { schedule: '*/30 * * * *', timeoutMs: 90_000, options: { minSeverity: 'error' } },
+  optionsSchema: z.strictObject({ minSeverity: z.enum(['info', 'warning', 'error']).default('error') }),
   async run(ctx: CheckContext): Promise<CheckResult> {
     const minSeverity = ctx.options.minSeverity ?? 'error';
     if (typeof minSeverity !== 'string' || !SEVERITIES.includes(minSeverity as DoctorSeverity)) {

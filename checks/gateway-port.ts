@@ -3,9 +3,10 @@ import type { Check, CheckContext, CheckResult, GatewayTarget } from '../src/con
 import { describeBody, formatHostPort, httpProbe, isLoopbackHost, type HttpProbeOutcome, type ProbeFailureKind } from '../src/platform/http-probe.ts';
 import { findPortOwner, processLabel, processName, type PortOwnerLookup, type ProcessInfo } from '../src/platform/port-owner.ts';
 import { redactPatterns } from '../src/util/redact.ts';
-import { gatewayLogPath, hungGatewayRemedy, parseHealthz, portSourceNote, snippet, startGatewayRemedy, wrongPortRemedy } from './gateway-http.ts';
+import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
+import { parseHealthz, snippet } from './gateway-http.ts';
 
-export const gatewayPortOptionsSchema = z.object({
+export const gatewayPortOptionsSchema = z.strictObject({
   /** How long the minimal GET /healthz may go unanswered after connect before the listener counts as hung. */
   requestTimeoutMs: z.number().int().positive().default(3_000),
 });
@@ -17,6 +18,7 @@ export const gatewayPortCheck: Check = {
   id: 'gateway.port',
   title: 'Gateway port and listener',
   defaults: { schedule: '30s', timeoutMs: 8_000, options: { requestTimeoutMs: 3_000 } },
+  optionsSchema: gatewayPortOptionsSchema,
   run: runGatewayPort,
 };
 

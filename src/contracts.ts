@@ -113,6 +113,8 @@ export interface Check {
   };
   /** Inhibition: while one of these is failing, this check is not alerted on separately. */
   dependsOn?: string[];
+  /** Schema of `checks.<id>.options`, so `config validate` reports a bad option with its key path. */
+  optionsSchema?: import('zod').ZodType<Record<string, unknown>>;
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 

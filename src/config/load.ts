@@ -238,11 +238,20 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
         successThreshold: entry.successThreshold ?? file.defaults.successThreshold,
         flapping: file.defaults.flapping,
       },
-      options: { ...check.defaults.options, ...entry.options },
+      options: checkOptions(check, entry.options, `${at}.options`, problems),
       dependsOn: entry.dependsOn ?? check.dependsOn ?? [],
     });
   }
   return resolved;
+}
+
+function checkOptions(check: Check, given: Record<string, unknown> | undefined, at: string, problems: Problem[]): Record<string, unknown> {
+  const merged = { ...check.defaults.options, ...given };
+  if (!check.optionsSchema) return merged;
+  const parsed = check.optionsSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  problems.push(...zodProblems(parsed.error.issues, at));
+  return { ...check.defaults.options };
 }
 
 const DEFAULT_NOTIFIERS: Record<string, NotifierEntry> = {

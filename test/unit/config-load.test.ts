@@ -494,12 +494,12 @@ describe('resolved checks', () => {
   it('takes thresholds from defaults unless the check sets its own, and merges options over the check defaults', () => {
     const r = load(`{
       defaults: { failureThreshold: 5 },
-      checks: { 'gateway.port': { successThreshold: 4, options: { extra: true } }, config: { dependsOn: ['gateway.port'] } },
+      checks: { 'gateway.port': { successThreshold: 4, options: { requestTimeoutMs: 1500 } }, config: { dependsOn: ['gateway.port'] } },
     }`);
     expect(r.problems).toEqual([]);
     const port = r.config!.checks.find((c) => c.check.id === 'gateway.port')!;
     expect(port.machine).toMatchObject({ failureThreshold: 5, successThreshold: 4 });
-    expect(port.options).toEqual({ ...port.check.defaults.options, extra: true });
+    expect(port.options).toEqual({ ...port.check.defaults.options, requestTimeoutMs: 1500 });
     expect(r.config!.checks.find((c) => c.check.id === 'config')!.dependsOn).toEqual(['gateway.port']);
   });
 });
@@ -558,5 +558,19 @@ describe('schedules and fallbacks that cannot work', () => {
   it('does not mistake a problem of "pager2" for one of the fallback "pager"', () => {
     const r = load(`{ notifiers: { pager2: { type: 'carrier-pigeon' } }, alerting: { fallback: 'pager' } }`);
     expect(find(r.problems, 'alerting.fallback')?.message).toBe('no notifier named "pager"');
+  });
+});
+
+describe('check options', () => {
+  it('are validated by the check\'s own schema, with their key paths', () => {
+    const r = load(`{ checks: { doctor: { options: { minSeverity: 'loud' } }, 'gateway.http': { options: { requestTimeout: 100 } } } }`);
+    expect(find(r.problems, 'checks.doctor.options.minSeverity')).toBeDefined();
+    expect(find(r.problems, 'checks.gateway.http.options')?.message).toMatch(/unknown key: "requestTimeout"/);
+  });
+
+  it('are filled with the check\'s defaults', () => {
+    const r = load(`{ checks: { 'gateway.http': { options: { requestTimeoutMs: 1000 } } } }`);
+    expect(r.problems).toEqual([]);
+    expect(r.config!.checks.find((rc) => rc.check.id === 'gateway.http')!.options).toEqual({ requestTimeoutMs: 1000, startupGraceMs: 120_000 });
   });
 });
