@@ -90,11 +90,6 @@ export class Agent {
     return agent;
   }
 
-  /** Problems with notifiers that were left out (shown by `status` through the log and state). */
-  get notifierProblems(): readonly Problem[] {
-    return this.notifierErrors;
-  }
-
   /** Swaps in a new config: stops the checks and alerts of the old one, keeps the state file. */
   async reload(config: EffectiveConfig): Promise<void> {
     if (config.statePath !== this.config.statePath) {
@@ -102,8 +97,18 @@ export class Agent {
       config = { ...config, statePath: this.config.statePath };
     }
     await this.stopParts();
+    const previous = this.config;
     this.config = config;
-    this.startParts();
+    try {
+      this.startParts();
+    } catch (err) {
+      // Never end up watching nothing: go back to the config that was running.
+      this.log.error({ err }, `the new config could not be started (${(err as Error).message}); keeping the previous one`);
+      await this.stopParts();
+      this.config = previous;
+      this.startParts();
+      return;
+    }
     this.log.info('config reloaded');
   }
 

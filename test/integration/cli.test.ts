@@ -200,4 +200,44 @@ describe('run and status', () => {
     expect(await agent.exited).toBe(2);
     expect(agent.output()).toMatch(/checks\.doctor\.timeout: timeout 1m must be shorter/);
   });
+
+  it('reloads its config on SIGHUP, and keeps the running one when the new one is invalid', async () => {
+    const gw = await startFakeGateway({ mode: 'up' });
+    await h.writeConfig(fastConfig(gw.port));
+    const agent = h.spawnAgent();
+    await waitFor('first results', async () => ((await h.readState()).checks['gateway.http']?.window.length >= 1 ? true : undefined));
+
+    await h.writeConfig('{ checks: { doctor: { schedule: "every now and then" } } }');
+    agent.child.kill('SIGHUP');
+    await waitFor('the rejection', () => (/new config is invalid; keeping the running one/.test(agent.output()) ? true : undefined));
+    expect(agent.output()).toContain('checks.doctor.schedule');
+
+    await h.writeConfig(fastConfig(gw.port).replace("'gateway.http': { schedule: '1s'", "'gateway.http': { enabled: false, schedule: '1s'"));
+    agent.child.kill('SIGHUP');
+    await waitFor('the reload', () => (/config reloaded/.test(agent.output()) ? true : undefined));
+    const httpRuns = (await h.readState()).checks['gateway.http'].window.length;
+    await waitFor('more gateway.port runs', async () => ((await h.readState()).checks['gateway.port'].window.length >= httpRuns + 3 ? true : undefined));
+    // gateway.http is disabled now: it must not have run since (at most one run was in flight at the reload).
+    expect((await h.readState()).checks['gateway.http'].window.length).toBeLessThanOrEqual(httpRuns + 1);
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  });
+
+  it('runs without a notifier that cannot be built, and says so in the log and in status', async () => {
+    const gw = await startFakeGateway({ mode: 'up' });
+    await h.writeConfig(
+      fastConfig(gw.port).replace(/}\s*$/, `  notifiers: { ok: { type: 'console' }, team: { type: 'slack', url: 'env:NO_SUCH_SLACK_URL' } },\n}`),
+    );
+    const validate = await h.run(['config', 'validate']);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toMatch(/notifiers\.team\.url: environment variable NO_SUCH_SLACK_URL .*is not set/);
+
+    const agent = h.spawnAgent();
+    await waitFor('results', async () => ((await h.readState()).checks['gateway.http']?.window.length >= 1 ? true : undefined));
+    expect(agent.output()).toMatch(/notifier left out, running without it: notifiers\.team\.url/);
+    const status = await h.run(['status']);
+    expect(status.stdout).toMatch(/notifier problem: notifiers\.team\.url/);
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  });
 });
