@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { CheckResult } from './contracts.ts';
 import type { EffectiveConfig, Problem, ResolvedCheck } from './config/load.ts';
@@ -5,6 +6,7 @@ import { buildNotifiers } from './build-notifiers.ts';
 import type { RoutedNotifier } from './alerts/types.ts';
 import type { CheckState, Transition } from './evaluate/types.ts';
 import type { AppLogger } from './logger.ts';
+import { isProcessAlive } from './platform/process.ts';
 import { makeContextFactory } from './probe-context.ts';
 import { runCheck } from './runner.ts';
 import { describeSchedule, Scheduler } from './schedule.ts';
@@ -38,6 +40,27 @@ export type AlertSinkFactory = (args: {
   host: string;
 }) => AlertSink;
 
+export class AgentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentError';
+  }
+}
+
+/** The pid of another live agent that recorded itself in this state file and did not stop. */
+function otherAgentOn(store: StateStore): number | undefined {
+  const info = store.section<Partial<AgentInfo>>('agent', () => ({}));
+  const pid = info.pid;
+  if (!pid || pid === process.pid || info.stoppedAt || !isProcessAlive(pid)) return undefined;
+  // The pid may have been reused since a crash: only a process that looks like clawmedic counts.
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /clawmedic|cli[/\\]main\.[jt]s/.test(cmdline) ? pid : undefined;
+  } catch {
+    return process.platform === 'linux' ? undefined : pid;
+  }
+}
+
 /** The state file's record of the running agent. */
 export interface AgentInfo {
   pid: number;
@@ -65,13 +88,14 @@ const LEVEL_FOR: Record<CheckState, 'info' | 'warn' | 'error'> = {
 export class Agent {
   readonly store: StateStore;
   private config: EffectiveConfig;
-  private readonly log: AppLogger;
+  private log: AppLogger;
   private readonly now: () => number;
   private readonly alertFactory: AlertSinkFactory;
   private scheduler: Scheduler | undefined;
   private alerts: AlertSink | undefined;
   private notifierErrors: Problem[] = [];
   private stopping: Promise<void> | undefined;
+  private lifecycle: Promise<void> = Promise.resolve();
 
   private constructor(config: EffectiveConfig, store: StateStore, log: AppLogger, now: () => number, alertFactory: AlertSinkFactory) {
     this.config = config;
@@ -83,44 +107,75 @@ export class Agent {
 
   static async start(opts: AgentOptions & { alerts: AlertSinkFactory }): Promise<Agent> {
     const now = opts.now ?? Date.now;
+    const state = opts.config.file.state;
     // Writes are debounced: a whole-file rewrite per result would wear out an SD card.
-    const store = await StateStore.open(opts.config.statePath, { now, log: opts.log, flushDelayMs: 5_000 });
+    const store = await StateStore.open(opts.config.statePath, {
+      now,
+      log: opts.log,
+      flushDelayMs: 5_000,
+      limits: { windowMaxEntries: state.maxResults, windowMaxAgeMs: state.maxAge },
+    });
+    const other = otherAgentOn(store);
+    if (other !== undefined) {
+      await store.close();
+      throw new AgentError(
+        `another clawmedic agent (pid ${other}) is using ${store.path}; two would overwrite each other's state and send every alert twice. Stop it first.`,
+      );
+    }
     const agent = new Agent(opts.config, store, opts.log, now, opts.alerts);
     agent.startParts();
+    // Written at once (not after the debounce), so a second agent started now sees this one.
+    await store.flush();
     return agent;
   }
 
-  /** Swaps in a new config: stops the checks and alerts of the old one, keeps the state file. */
-  async reload(config: EffectiveConfig): Promise<void> {
-    if (config.statePath !== this.config.statePath) {
-      this.log.warn({ statePath: config.statePath }, 'state.path changed: restart the agent for it to take effect; keeping the current state file');
-      config = { ...config, statePath: this.config.statePath };
-    }
-    await this.stopParts();
-    const previous = this.config;
-    this.config = config;
-    try {
-      this.startParts();
-    } catch (err) {
-      // Never end up watching nothing: go back to the config that was running.
-      this.log.error({ err }, `the new config could not be started (${(err as Error).message}); keeping the previous one`);
-      await this.stopParts();
-      this.config = previous;
-      this.startParts();
-      return;
-    }
-    this.log.info('config reloaded');
+  /**
+   * Swaps in a new config: stops the checks and alerts of the old one, keeps the state file.
+   * Reloads and the final stop run one after another; a reload asked for while stopping is dropped.
+   */
+  reload(config: EffectiveConfig, log?: AppLogger): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return this.serially(async () => {
+      if (this.stopping) return;
+      if (config.statePath !== this.config.statePath) {
+        this.log.warn({ statePath: config.statePath }, 'state.path changed: restart the agent for it to take effect; keeping the current state file');
+        config = { ...config, statePath: this.config.statePath };
+      }
+      // No drain here: the new router resumes the same persisted outbox.
+      await this.stopParts({ drain: false });
+      const previous = { config: this.config, log: this.log };
+      this.config = config;
+      if (log) this.log = log;
+      try {
+        this.startParts();
+      } catch (err) {
+        // Never end up watching nothing: go back to the config that was running.
+        this.log.error({ err }, `the new config could not be started (${(err as Error).message}); keeping the previous one`);
+        await this.stopParts({ drain: false });
+        this.config = previous.config;
+        this.log = previous.log;
+        this.startParts();
+        return;
+      }
+      this.log.info('config reloaded');
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.stopParts();
+  stop(): Promise<void> {
+    this.stopping ??= this.serially(async () => {
+      await this.stopParts({ drain: true });
       const info = this.store.section<Partial<AgentInfo>>('agent', () => ({}));
       info.stoppedAt = new Date(this.now()).toISOString();
       this.store.markDirty();
       await this.store.close();
-    })();
+    });
     return this.stopping;
+  }
+
+  private serially(task: () => Promise<void>): Promise<void> {
+    const run = this.lifecycle.then(task);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
   }
 
   private startParts(): void {
@@ -184,11 +239,11 @@ export class Agent {
     this.store.markDirty();
   }
 
-  private async stopParts(): Promise<void> {
+  private async stopParts({ drain }: { drain: boolean }): Promise<void> {
     await this.scheduler?.stop();
     // Alerts waiting for their batch window are persisted and given a moment to go out; what does not
     // make it stays in the outbox for the next start.
-    await this.alerts?.drain?.(3_000);
+    if (drain) await this.alerts?.drain?.(3_000);
     await this.alerts?.stop();
     this.scheduler = undefined;
     this.alerts = undefined;

@@ -1,8 +1,8 @@
-import { Agent } from '../agent.ts';
+import { Agent, AgentError } from '../agent.ts';
 import { createAlertSink } from '../alert-sink.ts';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, type EffectiveConfig, type Problem } from '../config/load.ts';
 import { formatProblems, loadForCommand, loggerFor, type GlobalOptions } from './context.ts';
-import { EXIT } from './errors.ts';
+import { CliError, EXIT } from './errors.ts';
 
 /**
  * `clawmedic run`: the agent in the foreground until SIGTERM/SIGINT (state flushed, exit 0).
@@ -10,9 +10,19 @@ import { EXIT } from './errors.ts';
  */
 export async function runCommand(opts: GlobalOptions): Promise<number> {
   const { config, problems } = loadForCommand(opts);
-  const log = loggerFor(config, opts);
+  const nothing = nothingToWatch(config);
+  if (nothing) throw new CliError(nothing, EXIT.config);
+  let log = loggerFor(config, opts);
   for (const p of problems.filter((p) => p.level === 'warning')) log.warn(`config: ${p.path}: ${p.message}`);
-  const agent = await Agent.start({ config, log, alerts: createAlertSink });
+  let agent: Agent;
+  try {
+    agent = await Agent.start({ config, log, alerts: createAlertSink });
+  } catch (err) {
+    if (err instanceof AgentError) throw new CliError(err.message, EXIT.failure);
+    throw err;
+  }
+  // Every other timer of the agent may be unref'd; this one keeps the process until it is told to stop.
+  const keepAlive = setInterval(() => {}, 1 << 30);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -22,6 +32,9 @@ export async function runCommand(opts: GlobalOptions): Promise<number> {
         process.exit(EXIT.failure);
       }
       stopping = true;
+      // Still listen: with no listener, SIGHUP would kill the process before the state is flushed.
+      process.off('SIGHUP', reload);
+      process.on('SIGHUP', () => log.warn('SIGHUP ignored: stopping'));
       log.info(`${signal} received: stopping (flushing state)`);
       agent
         .stop()
@@ -34,21 +47,28 @@ export async function runCommand(opts: GlobalOptions): Promise<number> {
           resolve(EXIT.failure);
         })
         .finally(() => {
-          process.off('SIGHUP', reload);
+          clearInterval(keepAlive);
           log.flush();
         });
     };
     const reload = () => {
       const next = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}) });
-      const fatal = next.problems.filter((p) => p.level === 'error' && !next.config?.notifierProblems.includes(p));
-      if (!next.config || fatal.length) {
-        log.error(`SIGHUP: the new config is invalid; keeping the running one:\n${formatProblems(fatal.length ? fatal : next.problems)}`);
+      const fatal: Problem[] = next.problems.filter((p) => p.level === 'error' && !next.config?.notifierProblems.includes(p));
+      const nothing = next.config && nothingToWatch(next.config);
+      if (!next.config || fatal.length || nothing) {
+        const why = nothing ?? formatProblems(fatal.length ? fatal : next.problems);
+        log.error(`SIGHUP: the new config is invalid; keeping the running one:\n${why}`);
         return;
       }
-      agent.reload(next.config).catch((err: unknown) => log.error({ err }, 'reload failed'));
+      log = loggerFor(next.config, opts);
+      agent.reload(next.config, log).catch((err: unknown) => log.error({ err }, 'reload failed'));
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', reload);
   });
+}
+
+function nothingToWatch(config: EffectiveConfig): string | undefined {
+  return config.checks.some((rc) => rc.enabled) ? undefined : `every check is disabled in ${config.path}: there is nothing to watch`;
 }
