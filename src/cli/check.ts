@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { CheckResult, Status } from '../contracts.ts';
 import type { ResolvedCheck } from '../config/load.ts';
+import { STATUS_RANK } from '../evaluate/state-machine.ts';
 import { makeContextFactory } from '../probe-context.ts';
 import { runCheck, type RunOutcome } from '../runner.ts';
 import { formatDuration } from '../util/duration.ts';
@@ -18,8 +19,6 @@ const NAGIOS: Record<Status, { code: number; word: string }> = {
   crit: { code: 2, word: 'CRITICAL' },
   unknown: { code: 3, word: 'UNKNOWN' },
 };
-/** Which status wins when several checks ran: a failure outranks not knowing. */
-const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 /** `clawmedic check [ids...]`: runs checks once, prints them, exits with the Nagios code of the worst. */
 export async function checkCommand(ids: string[], opts: CheckCommandOptions): Promise<number> {
@@ -32,10 +31,22 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
     const slowest = Math.max(...selected.map((rc) => rc.timeoutMs));
     process.stderr.write(`running ${selected.length} check${selected.length > 1 ? 's' : ''} (at most ${formatDuration(slowest)})...\n`);
   }
-  const outcomes = await Promise.all(
-    selected.map(async (rc) => ({ rc, outcome: await runCheck(rc.check, contexts.forCheck(rc, []), rc.timeoutMs, undefined, config.redactor) })),
-  );
-  const worst = outcomes.reduce<Status>((w, { outcome }) => (RANK[outcome.result.status] > RANK[w] ? outcome.result.status : w), 'ok');
+  // A Nagios plugin timeout sends SIGTERM: cancel the checks, so their openclaw CLI calls are killed too.
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let outcomes: Array<{ rc: ResolvedCheck; outcome: RunOutcome }>;
+  try {
+    outcomes = await Promise.all(
+      selected.map(async (rc) => ({ rc, outcome: await runCheck(rc.check, contexts.forCheck(rc, []), rc.timeoutMs, interrupted.signal, config.redactor) })),
+    );
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  if (interrupted.signal.aborted) throw new CliError('interrupted: checks cancelled', EXIT.unknown);
+  const worst = outcomes.reduce<Status>((w, { outcome }) => (STATUS_RANK[outcome.result.status] > STATUS_RANK[w] ? outcome.result.status : w), 'ok');
   const gateway = `${config.target.host}:${config.target.port}`;
 
   if (opts.json) {

@@ -105,6 +105,17 @@ function buildProgram(): Command {
   return program;
 }
 
+/** The command word of an argument list (skipping the global options and --config's value). */
+function commandOf(argv: string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
@@ -113,7 +124,8 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed by commander.
-      process.exitCode = err.exitCode === 0 ? 0 : EXIT.failure;
+      // `check` is a Nagios plugin: bad usage is UNKNOWN (3) there, not WARNING (1).
+      process.exitCode = err.exitCode === 0 ? 0 : commandOf(argv) === 'check' ? EXIT.unknown : EXIT.failure;
       return;
     }
     if (err instanceof CliError) {

@@ -2,6 +2,25 @@ import { spawn } from 'node:child_process';
 import type { Exec, ExecOptions, ExecResult } from '../contracts.ts';
 
 const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
+/** Process groups started here and not yet finished: killed if clawmedic itself exits first. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Children run in their own process group, so a signal to clawmedic does not reach them: a doctor
+  // run must not outlive the agent (or a Nagios plugin timeout) with no deadline left.
+  process.on('exit', () => {
+    for (const pgid of liveGroups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
 /** After SIGTERM to the group, how long before SIGKILL. */
 const KILL_GRACE_MS = 2_000;
 
@@ -18,10 +37,12 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
     let timedOut = false;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let groupId: number | undefined;
 
     const finish = (result: Omit<ExecResult, 'durationMs' | 'stdout' | 'stderr' | 'timedOut'>) => {
       if (settled) return;
       settled = true;
+      if (groupId !== undefined) liveGroups.delete(groupId);
       clearTimeout(deadline);
       clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -43,6 +64,11 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
       return;
     }
 
+    groupId = child.pid;
+    if (groupId !== undefined) {
+      installExitHook();
+      liveGroups.add(groupId);
+    }
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
