@@ -1,15 +1,30 @@
-import type { CheckContext, HistoryEntry, Logger } from './contracts.ts';
+import type { CheckContext, HistoryEntry, Logger, OpenclawCli } from './contracts.ts';
 import type { EffectiveConfig, ResolvedCheck } from './config/load.ts';
 import { execFileGroup } from './platform/exec.ts';
 import { findOpenclawCli } from './platform/openclaw-cli.ts';
 
 export type ProbeContextBase = Omit<CheckContext, 'signal' | 'timeoutMs'>;
 
+/** How often a missing openclaw CLI is looked for again: it may be installed while the agent runs. */
+const RESEARCH_MS = 60_000;
+
 /** What every check run needs but its signal: built once per agent (or per `check` command). */
 export function makeContextFactory(config: EffectiveConfig, log: Logger, now: () => number = Date.now) {
-  const openclaw = findOpenclawCli({ ...(config.openclawBin ? { configuredPath: config.openclawBin } : {}), exec: execFileGroup });
+  const find = () => findOpenclawCli({ ...(config.openclawBin ? { configuredPath: config.openclawBin } : {}), exec: execFileGroup });
+  let openclaw: OpenclawCli = find();
+  let searchedAt = now();
+  const currentCli = (): OpenclawCli => {
+    if (openclaw.path === null && now() - searchedAt >= RESEARCH_MS) {
+      openclaw = find();
+      searchedAt = now();
+      if (openclaw.path) log.info({ openclaw: openclaw.path }, `found the openclaw CLI at ${openclaw.path}`);
+    }
+    return openclaw;
+  };
   return {
-    openclaw,
+    get openclaw(): OpenclawCli {
+      return currentCli();
+    },
     forCheck(rc: ResolvedCheck, history: readonly HistoryEntry[]): ProbeContextBase {
       return {
         target: config.target,
@@ -17,7 +32,7 @@ export function makeContextFactory(config: EffectiveConfig, log: Logger, now: ()
         now,
         history,
         exec: execFileGroup,
-        openclaw,
+        openclaw: currentCli(),
         log,
       };
     },

@@ -3,7 +3,7 @@ import { buildNotifiers } from '../build-notifiers.ts';
 import { loadConfig, type EffectiveConfig } from '../config/load.ts';
 import { silentLogger } from '../logger.ts';
 import { configSchema } from '../config/schema.ts';
-import { isSecretKey, isSecretReference } from '../config/secrets.ts';
+import { literalSecretsOf } from '../config/secrets.ts';
 import { describeSchedule } from '../schedule.ts';
 import { formatDuration } from '../util/duration.ts';
 import { formatProblems, loadForCommand, type GlobalOptions } from './context.ts';
@@ -91,7 +91,11 @@ function effectiveView(config: EffectiveConfig): unknown {
 
 /** Secret references are shown as written (they are not secrets); literal secret values never are. */
 function maskLiterals(entry: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(entry).map(([k, v]) => [k, isSecretKey(k) && typeof v === 'string' && !isSecretReference(v) ? '***' : v]),
-  );
+  const masked: Record<string, unknown> = structuredClone(entry);
+  for (const { key } of literalSecretsOf(entry)) {
+    const [head, sub] = key.split(/\.(.*)/s) as [string, string | undefined];
+    if (sub === undefined) masked[head] = '***';
+    else (masked[head] as Record<string, unknown>)[sub] = '***';
+  }
+  return masked;
 }

@@ -7,9 +7,11 @@ import { formatProblems, loadForCommand, type GlobalOptions } from './context.ts
 import { CliError, EXIT } from './errors.ts';
 
 /** `clawmedic test-notify [name]`: a test alert through one or every notifier, with each result. */
-export async function testNotifyCommand(name: string | undefined, opts: GlobalOptions & { json?: boolean; timeout?: string }): Promise<number> {
+export async function testNotifyCommand(name: string | undefined, opts: GlobalOptions & { json?: boolean }): Promise<number> {
   const { config } = loadForCommand(opts);
-  const { built, problems } = buildNotifiers(config, silentLogger, Date.now);
+  // With --json, stdout carries the JSON document only: the console notifier prints its test alert on stderr.
+  const forJson = opts.json ? { ...config, notifiers: config.notifiers.map((n) => (n.type === 'console' ? { ...n, options: { ...(n.options as object), stream: 'stderr' } } : n)) } : config;
+  const { built, problems } = buildNotifiers(forJson, silentLogger, Date.now);
   const broken = problems.filter((p) => !name || p.path === `notifiers.${name}` || p.path.startsWith(`notifiers.${name}.`));
   const chosen = name ? built.filter((n) => n.notifier.name === name) : built;
   if (name && chosen.length === 0 && broken.length === 0) {

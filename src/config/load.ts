@@ -11,7 +11,7 @@ import { formatDuration } from '../util/duration.ts';
 import { Redactor } from '../util/redact.ts';
 import { discoverGateway, locateOpenclaw } from './discover.ts';
 import { configSchema, NOTIFIER_COMMON_KEYS, type ConfigFile, type NotifierEntry } from './schema.ts';
-import { isSecretKey, isSecretReference, resolveSecret } from './secrets.ts';
+import { isSecretReference, literalSecretsOf, resolveSecret } from './secrets.ts';
 
 export interface Problem {
   /** Key path ("checks.doctor.timeout") or file position ("clawmedic.json5:3:14"). */
@@ -282,6 +282,7 @@ function resolveNotifiers(file: ConfigFile, env: NodeJS.ProcessEnv, redactor: Re
       notifierProblems.push(...secretErrors);
       continue;
     }
+    for (const { value } of literalSecretsOf(entry)) redactor.add(value);
     specs.push({ name, type: entry.type, entry, factory, options: parsed.data });
   }
   return { specs, notifierProblems };
@@ -309,9 +310,7 @@ function permissionProblems(path: string, file: ConfigFile): Problem[] {
   const literal: string[] = [];
   if (file.gateway.token && !isSecretReference(file.gateway.token)) literal.push('gateway.token');
   for (const [name, entry] of Object.entries(file.notifiers ?? {})) {
-    for (const [k, v] of Object.entries(entry)) {
-      if (isSecretKey(k) && typeof v === 'string' && !isSecretReference(v)) literal.push(`notifiers.${name}.${k}`);
-    }
+    for (const { key } of literalSecretsOf(entry)) literal.push(`notifiers.${name}.${key}`);
   }
   if (literal.length === 0) return [];
   let mode: number;

@@ -61,7 +61,7 @@ export const NOTIFIER_COMMON_KEYS = ['type', 'enabled', 'minSeverity', 'checks']
 
 const maintenanceWindow = z.strictObject({
   cron: z.string().min(1),
-  duration,
+  duration: duration.refine((ms) => ms > 0, 'a maintenance window must last longer than 0'),
   timezone: z.string().optional(),
   checks: z.array(z.string()).optional(),
   reason: z.string().optional(),

@@ -15,6 +15,26 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+const SECRET_HEADER = /auth|token|key|secret|cookie|session|signature|password/i;
+
+/**
+ * The secret-bearing values of a notifier entry that are written in as literals (not env:/file:
+ * references): top-level secret keys, and headers whose names say they carry credentials.
+ */
+export function literalSecretsOf(entry: Record<string, unknown>): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = [];
+  for (const [k, v] of Object.entries(entry)) {
+    if (isSecretKey(k) && typeof v === 'string' && !isSecretReference(v)) out.push({ key: k, value: v });
+  }
+  const headers = entry.headers;
+  if (headers && typeof headers === 'object') {
+    for (const [name, v] of Object.entries(headers)) {
+      if (SECRET_HEADER.test(name) && typeof v === 'string' && !isSecretReference(v)) out.push({ key: `headers.${name}`, value: v });
+    }
+  }
+  return out;
+}
+
 export function isSecretReference(value: string): boolean {
   return value.startsWith('env:') || value.startsWith('file:');
 }

@@ -574,3 +574,10 @@ describe('check options', () => {
     expect(r.config!.checks.find((rc) => rc.check.id === 'gateway.http')!.options).toEqual({ requestTimeoutMs: 1000, startupGraceMs: 120_000 });
   });
 });
+
+describe('maintenance windows', () => {
+  it('must last longer than 0', () => {
+    const r = load(`{ alerting: { maintenance: [{ cron: '0 3 * * 0', duration: 0 }] } }`);
+    expect(find(r.problems, 'alerting.maintenance.0.duration')?.message).toMatch(/longer than 0/);
+  });
+});
