@@ -151,6 +151,7 @@ export const emailNotifier: NotifierFactory<EmailOptions> = {
     return {
       name,
       type: 'email',
+      timeoutMs: options.timeoutMs,
       async send(batch, signal) {
         const safe = sanitizeBatch(batch, deps.redact);
         // The subject is the one line most people read: severity, host and what failed.

@@ -98,6 +98,7 @@ export const slackNotifier: NotifierFactory<SlackOptions> = {
     return {
       name,
       type: 'slack',
+      timeoutMs: options.timeoutMs,
       async send(batch, signal) {
         const message = buildSlackMessage(sanitizeBatch(batch, deps.redact), options.mentionOnCrit);
         const limit = deadline(signal, options.timeoutMs);

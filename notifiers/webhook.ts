@@ -133,6 +133,7 @@ export const webhookNotifier: NotifierFactory<WebhookOptions> = {
     return {
       name,
       type: 'webhook',
+      timeoutMs: options.timeoutMs,
       async send(batch, signal) {
         const safe = sanitizeBatch(batch, deps.redact);
         const body = JSON.stringify(buildWebhookPayload(safe));

@@ -158,6 +158,12 @@ export interface Notifier {
   name: string;
   /** Type (e.g. "slack"). */
   type: string;
+  /**
+   * The notifier's own deadline for one send, in ms, when it has one. The outbox (and test-notify)
+   * then abort an attempt only a margin after it, instead of at the general attempt timeout: a send
+   * cut short while the receiver is still working is retried and can arrive twice.
+   */
+  timeoutMs?: number;
   /** Delivers the batch or throws TransientError / PermanentError. */
   send(batch: AlertBatch, signal: AbortSignal): Promise<void>;
 }

@@ -32,3 +32,19 @@ export function timeoutController(ms: number): { controller: AbortController; ti
   timer.unref?.();
   return { controller, timeout, clear: () => clearTimeout(timer) };
 }
+
+/**
+ * How long past a notifier's own timeoutMs the caller waits before aborting the attempt itself: the
+ * notifier's deadline should fire first and report a clean "no answer within ..." error; the caller's
+ * abort is the backstop for one that ignores its signal.
+ */
+export const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
+
+/**
+ * The abort deadline of one send: the notifier's own timeoutMs plus a margin when it states one (so an
+ * email allowed 60 s is not cut at 15 s and then sent again), else `fallbackMs`.
+ */
+export function attemptTimeoutFor(notifier: { timeoutMs?: number | undefined }, fallbackMs: number): number {
+  const own = notifier.timeoutMs;
+  return typeof own === 'number' && Number.isFinite(own) && own > 0 ? own + ATTEMPT_TIMEOUT_MARGIN_MS : fallbackMs;
+}

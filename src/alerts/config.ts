@@ -19,10 +19,21 @@ export interface AlertingConfig {
   /** Send a notice when an incident that was alerted on resolves. */
   sendResolved: boolean;
   delivery: {
+    /** Ceiling of the first retry delay (full jitter); it doubles per failed attempt up to maxBackoffMs. */
     initialBackoffMs: number;
+    /** Ceiling of every retry delay, a receiver's Retry-After included. */
     maxBackoffMs: number;
+    /**
+     * Floor of every retry delay: jitter, a Retry-After of 0 or in the past, or an initialBackoffMs of 0
+     * never retry sooner. Not in the config file (retryBackoff has a minimum of 1s there); tests lower it.
+     */
+    minRetryDelayMs: number;
     /** After this long without a successful send, the entry fails and goes to the fallback notifier. */
     deadlineMs: number;
+    /**
+     * Abort of one attempt of a notifier that does not state its own timeoutMs; one that does is aborted
+     * ATTEMPT_TIMEOUT_MARGIN_MS after its own timeout instead (see attemptTimeoutFor).
+     */
     attemptTimeoutMs: number;
     /** Finished (sent or failed) outbox entries kept for `status`: at most this many... */
     retainCount: number;
@@ -46,6 +57,7 @@ export const DEFAULT_ALERTING_CONFIG: AlertingConfig = {
   delivery: {
     initialBackoffMs: 5_000,
     maxBackoffMs: 300_000,
+    minRetryDelayMs: 1_000,
     deadlineMs: 86_400_000,
     attemptTimeoutMs: 15_000,
     retainCount: 50,

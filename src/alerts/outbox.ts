@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PermanentError, TransientError } from '../contracts.ts';
 import type { AlertBatch, Logger, Notifier } from '../contracts.ts';
 import type { PersistentSections } from '../state/types.ts';
-import { raceAbort, timeoutController } from './abort.ts';
-import { fullJitterDelay } from './backoff.ts';
+import { attemptTimeoutFor, raceAbort, timeoutController } from './abort.ts';
+import { retryDelay } from './backoff.ts';
 import type { AlertingConfig } from './config.ts';
 import { OUTBOX_SECTION } from './types.ts';
 import type { OutboxEntry, OutboxSection } from './types.ts';
@@ -40,9 +40,19 @@ export interface OutboxSnapshot {
 interface Worker {
   timer?: NodeJS.Timeout;
   inFlight?: { controller: AbortController; done: Promise<void> };
+  /** When this notifier last logged "will retry" as a warning. */
+  lastRetryWarnAt?: number;
+  /** Retries logged at debug level since then. */
+  quietRetries?: number;
 }
 
 const MAX_ERROR_CHARS = 500;
+/**
+ * A notifier's "will retry" warnings are at most one per this interval (the first failure of each entry
+ * always warns); the rest go to debug. With the default backoff (delays up to 5 min) nearly every retry
+ * still warns; this bounds the log only when retryBackoffMax is set low.
+ */
+export const RETRY_WARN_INTERVAL_MS = 60_000;
 
 /**
  * Durable delivery. A batch is written to the state file (and flushed) before the first attempt, so
@@ -192,7 +202,8 @@ export class Outbox {
       worker.timer.unref?.();
       return;
     }
-    const attempt = timeoutController(this.deps.delivery.attemptTimeoutMs);
+    const notifier = this.deps.notifiers.get(name);
+    const attempt = timeoutController(notifier ? attemptTimeoutFor(notifier, this.deps.delivery.attemptTimeoutMs) : this.deps.delivery.attemptTimeoutMs);
     const done = this.attempt(entry, attempt.controller, attempt.timeout)
       .catch((err: unknown) => this.deps.log.error({ err: this.describe(err), notifier: name }, 'outbox: delivery bookkeeping failed'))
       .finally(() => {
@@ -231,11 +242,12 @@ export class Outbox {
         return;
       }
       // Anything that is not a PermanentError is worth retrying: an unexpected error is more often a
-      // network hiccup than a broken configuration.
-      const delay = retryAfterOf(failure) ?? fullJitterDelay(entry.attempts, delivery.initialBackoffMs, delivery.maxBackoffMs, this.deps.random);
+      // network hiccup than a broken configuration. The delay never drops below minRetryDelayMs, so a
+      // receiver answering `Retry-After: 0` cannot turn this into a tight loop.
+      const delay = retryDelay(entry.attempts, retryAfterOf(failure), delivery, this.deps.random);
       // The last attempt happens at the deadline itself rather than never.
       entry.nextAttemptAt = Math.min(now + delay, entry.deadlineAt);
-      log.warn({ notifier: entry.notifier, batch: entry.batch.id, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - now, error: entry.lastError }, 'alert delivery failed; will retry');
+      this.logRetry(entry, now);
       this.deps.sections.markDirty();
       return;
     }
@@ -247,6 +259,20 @@ export class Outbox {
     // Right after the send: the window in which a crash would send this batch twice.
     await this.persist();
     log.info({ notifier: entry.notifier, batch: entry.batch.id, alerts: entry.batch.alerts.length }, 'alert batch delivered');
+  }
+
+  private logRetry(entry: OutboxEntry, now: number): void {
+    const worker = this.worker(entry.notifier);
+    const fields = { notifier: entry.notifier, batch: entry.batch.id, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - now, error: entry.lastError };
+    if (entry.attempts > 1 && worker.lastRetryWarnAt !== undefined && now - worker.lastRetryWarnAt < RETRY_WARN_INTERVAL_MS) {
+      worker.quietRetries = (worker.quietRetries ?? 0) + 1;
+      this.deps.log.debug(fields, 'alert delivery failed; will retry');
+      return;
+    }
+    const quiet = worker.quietRetries ?? 0;
+    worker.lastRetryWarnAt = now;
+    worker.quietRetries = 0;
+    this.deps.log.warn(quiet > 0 ? { ...fields, notLoggedSince: quiet } : fields, 'alert delivery failed; will retry');
   }
 
   private async fail(entry: OutboxEntry): Promise<void> {

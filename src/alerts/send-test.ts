@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertBatch, Notifier } from '../contracts.ts';
-import { raceAbort, timeoutController } from './abort.ts';
+import { attemptTimeoutFor, raceAbort, timeoutController } from './abort.ts';
 
 export interface TestSendResult {
   name: string;
@@ -15,6 +15,10 @@ export interface TestSendOptions {
   gateway: string;
   now(): number;
   redact(text: string): string;
+  /**
+   * Abort deadline for a notifier that does not state its own timeoutMs; one that does gets that plus
+   * ATTEMPT_TIMEOUT_MARGIN_MS, as in the outbox, so a test send is judged like a real one.
+   */
   timeoutMs: number;
 }
 
@@ -49,7 +53,7 @@ export async function sendTestBatch(notifiers: readonly Notifier[], options: Tes
   return Promise.all(
     notifiers.map(async (notifier): Promise<TestSendResult> => {
       const started = options.now();
-      const attempt = timeoutController(options.timeoutMs);
+      const attempt = timeoutController(attemptTimeoutFor(notifier, options.timeoutMs));
       try {
         await raceAbort(notifier.send(batch, attempt.controller.signal), attempt.controller.signal);
         return { name: notifier.name, ok: true, durationMs: options.now() - started };

@@ -117,7 +117,10 @@ export const configSchema = z
         reminders: z.array(duration).max(10).default([1_800_000, 7_200_000, 28_800_000]),
         fallback: z.string().optional().meta({ description: 'Notifier that receives what another could not deliver' }),
         deliveryDeadline: duration.default(86_400_000),
-        retryBackoff: duration.default(5_000).meta({ description: 'First retry delay of a failed delivery; it doubles up to retryBackoffMax' }),
+        retryBackoff: duration
+          .refine((ms) => ms >= 1_000, 'retryBackoff must be at least 1s (a shorter one retries a failing receiver too fast)')
+          .default(5_000)
+          .meta({ description: 'First retry delay of a failed delivery (at least 1s); it doubles up to retryBackoffMax' }),
         retryBackoffMax: duration.default(300_000),
         maintenance: z.array(maintenanceWindow).default([]),
       })

@@ -33,7 +33,7 @@ it('delivers alerts left pending by a SIGKILLed agent after it restarts, exactly
       doctor: { enabled: false },
     },
     defaults: { failureThreshold: 2 },
-    alerting: { batchWindow: '300ms', retryBackoff: '300ms', retryBackoffMax: '600ms' },
+    alerting: { batchWindow: '300ms', retryBackoff: '1s', retryBackoffMax: '1s' }, // 1s: the least retryBackoff allowed
     notifiers: { hook: { type: 'webhook', url: '${hook.url}/alerts' } },
   }`);
 

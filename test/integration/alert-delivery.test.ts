@@ -1,13 +1,14 @@
 // Fault tests of alert delivery with real parts: the real router and outbox over the real state file,
 // the real Slack / email / webhook notifiers, a local HTTP receiver and a real SMTP server.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { withAlertingDefaults } from '../../src/alerts/config.ts';
+import { withAlertingDefaults, type AlertingConfig } from '../../src/alerts/config.ts';
 import { AlertRouter } from '../../src/alerts/router.ts';
 import type { CheckResult, Notifier, NotifierDeps } from '../../src/contracts.ts';
 import type { Transition } from '../../src/evaluate/types.ts';
@@ -40,13 +41,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function router(notifiers: Notifier[], fallback?: string): AlertRouter {
+function router(notifiers: Notifier[], fallback?: string, delivery: Partial<AlertingConfig['delivery']> = {}): AlertRouter {
   const r = new AlertRouter({
     sections: store,
     notifiers: notifiers.map((notifier) => ({ notifier, route: { minSeverity: 'info' } })),
     ...(fallback ? { fallback } : {}),
     // Real clock, short waits: these tests exercise real sockets, which fake timers would not drive.
-    config: withAlertingDefaults({ batchWindowMs: 50, delivery: { initialBackoffMs: 100, maxBackoffMs: 200, attemptTimeoutMs: 2_000 } }),
+    config: withAlertingDefaults({ batchWindowMs: 50, delivery: { initialBackoffMs: 100, maxBackoffMs: 200, minRetryDelayMs: 50, attemptTimeoutMs: 2_000, ...delivery } }),
     dependsOn: {},
     host: 'gw-01',
     gateway: '127.0.0.1:18789',
@@ -131,6 +132,50 @@ describe('durable delivery through real notifiers', () => {
       expect(received).toHaveLength(1);
     } finally {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
+  });
+
+  it('a receiver answering 503 with Retry-After: 0 is retried after the backoff, not at once', async () => {
+    const hook = await receiver();
+    const at: number[] = [];
+    hook.respond(() => {
+      at.push(Date.now());
+      return at.length <= 3 ? { status: 503, headers: { 'retry-after': '0' }, body: 'later' } : { status: 200, body: 'ok' };
+    });
+    const r = router([webhookNotifier.create('hook', webhookNotifier.optionsSchema.parse({ url: `${hook.url}/alerts` }), deps)]);
+    fail(r);
+    await waitFor('the entry marked sent', async () => ((await r.snapshot()).outbox.notifiers[0]?.sent === 1 ? true : undefined));
+    expect(hook.requests).toHaveLength(4);
+    // Jitter pinned at its ceiling: 100, 200, 200 ms (before the fix: back to back).
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(95);
+    expect(gaps[1]).toBeGreaterThanOrEqual(195);
+    expect(gaps[2]).toBeGreaterThanOrEqual(195);
+  });
+
+  it("a webhook whose own timeoutMs is above the outbox's attempt timeout is not cut short and sent twice", async () => {
+    let requests = 0;
+    // Answers after 600 ms: past the 300 ms attempt timeout, within the notifier's 2 s.
+    const slowServer = createHttpServer((req, res) => {
+      requests += 1;
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end('ok'), 600));
+    });
+    await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = slowServer.address() as AddressInfo;
+      const hook = webhookNotifier.create('hook', webhookNotifier.optionsSchema.parse({ url: `http://127.0.0.1:${port}/alerts`, timeoutMs: 2_000 }), deps);
+      const r = router([hook], undefined, { attemptTimeoutMs: 300 });
+      fail(r);
+      const snap = await waitFor('the entry marked sent', async () => {
+        const s = await r.snapshot();
+        return s.outbox.notifiers[0]?.sent === 1 ? s : undefined;
+      });
+      expect(requests).toBe(1);
+      expect(snap.outbox.entries[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    } finally {
+      slowServer.closeAllConnections();
+      await new Promise<void>((resolve) => slowServer.close(() => resolve()));
     }
   });
 

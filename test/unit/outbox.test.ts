@@ -2,28 +2,32 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fullJitterDelay } from '../../src/alerts/backoff.ts';
+import { ATTEMPT_TIMEOUT_MARGIN_MS } from '../../src/alerts/abort.ts';
+import { fullJitterDelay, retryDelay } from '../../src/alerts/backoff.ts';
 import { withAlertingDefaults } from '../../src/alerts/config.ts';
-import { Outbox } from '../../src/alerts/outbox.ts';
+import { Outbox, RETRY_WARN_INTERVAL_MS } from '../../src/alerts/outbox.ts';
 import type { OutboxDeps } from '../../src/alerts/outbox.ts';
 import type { OutboxSection } from '../../src/alerts/types.ts';
-import type { AlertBatch } from '../../src/contracts.ts';
+import type { AlertBatch, Logger } from '../../src/contracts.ts';
 import { PermanentError, TransientError } from '../../src/contracts.ts';
 import { FileSections, MemorySections } from '../fixtures/memory-sections.ts';
 import { FakeNotifier, SECRET, fail, makeRouter, redact, silentLog } from '../fixtures/router-harness.ts';
 
 let outboxes: Outbox[] = [];
 
-function makeOutbox(notifiers: FakeNotifier[], options: { fallback?: string; delivery?: Partial<OutboxDeps['delivery']>; sections?: MemorySections } = {}) {
+function makeOutbox(
+  notifiers: FakeNotifier[],
+  options: { fallback?: string; delivery?: Partial<OutboxDeps['delivery']>; sections?: MemorySections; random?: () => number; log?: Logger } = {},
+) {
   const sections = options.sections ?? new MemorySections();
   const deps: OutboxDeps = {
     sections,
     notifiers: new Map(notifiers.map((n) => [n.name, n])),
     delivery: { ...withAlertingDefaults().delivery, ...options.delivery },
     now: () => Date.now(),
-    log: silentLog,
+    log: options.log ?? silentLog,
     redact,
-    random: () => 1,
+    random: options.random ?? (() => 1),
   };
   if (options.fallback) deps.fallback = options.fallback;
   const outbox = new Outbox(deps);
@@ -110,6 +114,98 @@ describe('retries', () => {
     expect(fullJitterDelay(2, 5_000, 300_000, () => 0.5)).toBe(5_000);
   });
 
+  it('keeps the jitter above its floor', () => {
+    expect(fullJitterDelay(4, 5_000, 300_000, () => 0, 1_000)).toBe(1_000);
+    expect(fullJitterDelay(1, 5_000, 300_000, () => 0.5, 1_000)).toBe(3_000);
+    expect(fullJitterDelay(1, 0, 0, () => 0.5, 1_000)).toBe(1_000);
+    const policy = { initialBackoffMs: 5_000, maxBackoffMs: 300_000, minRetryDelayMs: 1_000 };
+    for (const r of [0, 0.25, 0.999_999, 1]) {
+      for (const attempt of [1, 3, 12]) {
+        for (const after of [undefined, 0, -5, 500, 86_400_000]) {
+          const d = retryDelay(attempt, after, policy, () => r);
+          expect(d).toBeGreaterThanOrEqual(1_000);
+          expect(d).toBeLessThanOrEqual(300_000);
+        }
+      }
+    }
+  });
+
+  it('never retries sooner than minRetryDelayMs: Retry-After 0 (also what a past date parses to), zero jitter, zero backoff', async () => {
+    // The worst case: the receiver says "now" every time and the jitter draws 0.
+    const now = new FakeNotifier('now').willDo(...Array.from({ length: 100 }, () => new TransientError('HTTP 503', { retryAfterMs: 0 })));
+    const { outbox } = makeOutbox([now], { random: () => 0 });
+    await outbox.enqueue([{ notifier: 'now', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(now.attempts).toBe(10); // at 0, 1, 2, ... 9 s
+    await vi.advanceTimersByTimeAsync(1);
+    expect(now.attempts).toBe(11);
+
+    // A backoff of 0 (the schema refuses it, a hand-made config could not) still waits the floor.
+    const zero = new FakeNotifier('zero').willDo(...Array.from({ length: 100 }, () => new TransientError('connect ECONNREFUSED')));
+    const second = makeOutbox([zero], { delivery: { initialBackoffMs: 0, maxBackoffMs: 0, minRetryDelayMs: 250 } });
+    await second.outbox.enqueue([{ notifier: 'zero', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(zero.attempts).toBe(5); // at 0, 250, 500, 750, 1000 ms
+
+    // Even a floor configured to 0 keeps a hard minimum.
+    const spin = new FakeNotifier('spin').willDo(...Array.from({ length: 1_000 }, () => new TransientError('HTTP 503', { retryAfterMs: 0 })));
+    const third = makeOutbox([spin], { delivery: { initialBackoffMs: 0, maxBackoffMs: 0, minRetryDelayMs: 0 }, random: () => 0 });
+    await third.outbox.enqueue([{ notifier: 'spin', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(spin.attempts).toBeLessThanOrEqual(101);
+  });
+
+  it('treats Retry-After as the earliest retry: it never shortens the backoff, and it is capped at maxBackoffMs', async () => {
+    const slack = new FakeNotifier('slack').willDo(
+      new TransientError('HTTP 503', { retryAfterMs: 0 }),
+      new TransientError('HTTP 503', { retryAfterMs: 0 }),
+      new TransientError('HTTP 429', { retryAfterMs: 3_600_000 }),
+    );
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    // Retry-After 0 changes nothing: 5 s, then 10 s, as without it.
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(slack.attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.attempts).toBe(3);
+    // An hour asked for, five minutes (maxBackoffMs) waited.
+    await vi.advanceTimersByTimeAsync(299_999);
+    expect(slack.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.sent).toHaveLength(1);
+    expect(retryDelay(1, 3_600_000, { initialBackoffMs: 5_000, maxBackoffMs: 300_000, minRetryDelayMs: 1_000 }, () => 0)).toBe(300_000);
+  });
+
+  it('a receiver failing for 24 h with Retry-After 0 gets a bounded number of attempts and warnings', async () => {
+    const warnings: object[] = [];
+    const log: Logger = { ...silentLog, warn: (obj) => void warnings.push(obj as object) };
+    const down = new FakeNotifier('down').willDo(...Array.from({ length: 5_000 }, () => new TransientError('HTTP 503', { retryAfterMs: 0 })));
+    const { outbox } = makeOutbox([down], { random: () => 0.5, log });
+    await outbox.enqueue([{ notifier: 'down', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(86_400_000);
+    // Default backoff (5 s doubling to 5 min, full jitter at its mean): about one attempt every 150 s.
+    expect(down.attempts).toBeGreaterThan(500);
+    expect(down.attempts).toBeLessThan(600);
+    expect(warnings.length).toBeLessThan(600);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'failed' });
+  });
+
+  it('logs at most one retry warning a minute per notifier when retries are frequent, the rest at debug', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    let debugs = 0;
+    const log: Logger = { ...silentLog, warn: (obj) => void warnings.push(obj as Record<string, unknown>), debug: () => void (debugs += 1) };
+    const down = new FakeNotifier('down').willDo(...Array.from({ length: 1_000 }, () => new TransientError('HTTP 503')));
+    // retryBackoff = retryBackoffMax = 1s, the fastest the config file allows.
+    const { outbox } = makeOutbox([down], { delivery: { initialBackoffMs: 1_000, maxBackoffMs: 1_000 }, log });
+    await outbox.enqueue([{ notifier: 'down', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(10 * 60_000 - 1);
+    expect(down.attempts).toBe(600);
+    expect(warnings).toHaveLength(10); // at 0, 60, 120, ... 540 s
+    expect(debugs).toBe(590);
+    expect(warnings[1]).toMatchObject({ attempts: 61, notLoggedSince: 59 });
+    expect(RETRY_WARN_INTERVAL_MS).toBe(60_000);
+  });
+
   it('aborts an attempt that runs past attemptTimeoutMs and retries it', async () => {
     const slack = new FakeNotifier('slack').willDo('hang');
     const { outbox } = makeOutbox([slack]);
@@ -118,6 +214,35 @@ describe('retries', () => {
     expect(outbox.entries()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'timed out after 15000 ms' });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(slack.sent).toHaveLength(1);
+  });
+
+  it("waits for a notifier's own longer timeoutMs instead of cutting it at attemptTimeoutMs (no duplicate)", async () => {
+    const mail = new FakeNotifier('mail');
+    mail.timeoutMs = 60_000;
+    const send = mail.send.bind(mail);
+    // A slow SMTP server: the message is accepted after 40 s.
+    mail.send = async (b, signal) => {
+      await new Promise((resolve) => setTimeout(resolve, 40_000));
+      await send(b, signal);
+    };
+    const { outbox } = makeOutbox([mail]);
+    await outbox.enqueue([{ notifier: 'mail', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(40_000);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(mail.sent).toHaveLength(1);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(outbox.entries()[0]!.lastError).toBeUndefined();
+  });
+
+  it('aborts a notifier that ignores its own timeoutMs a margin after it', async () => {
+    const mail = new FakeNotifier('mail').willDo('hang');
+    mail.timeoutMs = 60_000;
+    const { outbox } = makeOutbox([mail]);
+    await outbox.enqueue([{ notifier: 'mail', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(60_000 + ATTEMPT_TIMEOUT_MARGIN_MS - 1);
+    expect(outbox.entries()[0]).toMatchObject({ attempts: 0 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: `timed out after ${60_000 + ATTEMPT_TIMEOUT_MARGIN_MS} ms` });
   });
 
   it('keeps one attempt in flight per notifier and delivers entries in order', async () => {
