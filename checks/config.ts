@@ -6,6 +6,8 @@ import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { findJsonObject } from '../src/util/json-in-text.ts';
 import { redactPatterns } from '../src/util/redact.ts';
+import { clip, collapseWhitespace } from '../src/util/text.ts';
+import { maskExecOutput, quoteFirstLine } from './quote.ts';
 
 const MAX_LISTED = 10;
 const MAX_LINE_CHARS = 300;
@@ -154,16 +156,14 @@ async function validate(ctx: CheckContext, file: string): Promise<Validation> {
     // Validate the file this check read, wherever the CLI's own defaults would point.
     env: { OPENCLAW_CONFIG_PATH: file, OPENCLAW_STATE_DIR: ctx.target.openclawStateDir },
   });
-  // Patterns cannot catch a bare token value; the gateway token is known here, so mask it first.
-  const token = ctx.target.token;
-  const mask = (s: string) => (token && token.length >= 4 ? s.split(token).join('***') : s);
-  const res = { ...raw, stdout: mask(raw.stdout), stderr: mask(raw.stderr) };
+  // The output is searched for JSON and quoted in pieces: mask the gateway token before either.
+  const res = maskExecOutput(raw, ctx.target.token);
   if (res.timedOut) {
     return { ran: false, ms: res.durationMs, why: `openclaw config validate did not finish within ${formatDuration(budgetMs)} (killed)` };
   }
   const doc = findJsonObject(res.stdout, (v) => typeof v.valid === 'boolean');
   if (!doc) {
-    const said = firstLine(res.stdout) || firstLine(res.stderr);
+    const said = quoteFirstLine(res.stdout) || quoteFirstLine(res.stderr);
     const how = res.code === null ? (res.signal ? `killed by ${res.signal}` : 'did not start') : `exit ${res.code}`;
     return { ran: false, ms: res.durationMs, why: `openclaw config validate gave no JSON result (${how})${said ? `: ${said}` : ''}` };
   }
@@ -172,7 +172,7 @@ async function validate(ctx: CheckContext, file: string): Promise<Validation> {
     // e.g. {"error":{"message":"file not found"}}: the CLI failed, the file was not judged.
     const error = doc.error as { message?: unknown } | undefined;
     const message = typeof error?.message === 'string' ? error.message : `exit ${res.code}`;
-    return { ran: false, ms: res.durationMs, why: `openclaw config validate failed: ${clip(redactPatterns(message))}` };
+    return { ran: false, ms: res.durationMs, why: `openclaw config validate failed: ${clip(redactPatterns(message), MAX_LINE_CHARS)}` };
   }
   return {
     ran: true,
@@ -192,7 +192,7 @@ function judge(file: string, v: Validation): CheckResult {
     // The local parse succeeded, so something is known; say what could not be checked.
     return {
       status: v.cliMissing ? 'ok' : 'warn',
-      summary: clip(`openclaw.json parses as JSON5; schema not validated: ${v.why}`),
+      summary: clip(`openclaw.json parses as JSON5; schema not validated: ${v.why}`, MAX_LINE_CHARS),
       ...(v.cliMissing
         ? {
             diagnosis:
@@ -212,7 +212,7 @@ function judge(file: string, v: Validation): CheckResult {
   if (!v.valid) {
     return {
       status: 'crit',
-      summary: clip(`openclaw.json is invalid: ${listHead(v.issues)}`),
+      summary: clip(`openclaw.json is invalid: ${listHead(v.issues)}`, MAX_LINE_CHARS),
       diagnosis: `${listLines(v.issues)}\n${EXIT_78}`,
       remedy:
         `Fix these keys in ${file} (\`openclaw config schema\` prints what is allowed), or restore the adjacent .bak ` +
@@ -225,7 +225,7 @@ function judge(file: string, v: Validation): CheckResult {
     const missingEnv = v.warnings.some((w) => /missing env var/i.test(w.message));
     return {
       status: 'warn',
-      summary: clip(`openclaw.json is valid with ${v.warnings.length} warning${v.warnings.length === 1 ? '' : 's'}: ${listHead(v.warnings)}`),
+      summary: clip(`openclaw.json is valid with ${v.warnings.length} warning${v.warnings.length === 1 ? '' : 's'}: ${listHead(v.warnings)}`, MAX_LINE_CHARS),
       diagnosis: listLines(v.warnings),
       remedy: missingEnv
         ? "Set the missing variables in the gateway's environment or in OpenClaw's .env (in its state directory); " +
@@ -259,25 +259,12 @@ function toIssues(raw: unknown): Issue[] {
 
 function listHead(items: Issue[]): string {
   const first = items[0];
-  const head = first ? `${first.path}: ${oneLine(first.message)}` : '';
+  const head = first ? `${first.path}: ${collapseWhitespace(first.message)}` : '';
   return items.length > 1 ? `${head} (+${items.length - 1} more)` : head;
 }
 
 function listLines(items: Issue[]): string {
-  const lines = items.slice(0, MAX_LISTED).map((i) => clip(`${i.path}: ${oneLine(i.message)}`));
+  const lines = items.slice(0, MAX_LISTED).map((i) => clip(`${i.path}: ${collapseWhitespace(i.message)}`, MAX_LINE_CHARS));
   if (items.length > MAX_LISTED) lines.push(`... and ${items.length - MAX_LISTED} more`);
   return lines.join('\n');
-}
-
-function firstLine(text: string): string {
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
-  return line ? clip(redactPatterns(line.trim()), 200) : '';
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function clip(text: string, max = MAX_LINE_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -8,6 +8,8 @@
 //       ✗ Gateway connection: failed
 //       → Error: ECONNREFUSED 127.0.0.1:3000
 
+import { stripControl } from '../src/util/text.ts';
+
 export type DoctorSeverity = 'info' | 'warning' | 'error';
 
 /** One finding, the same shape as an entry of `doctor --lint --json`'s `findings[]`. */
@@ -43,9 +45,6 @@ export interface DoctorTextReport {
   recognized: number;
 }
 
-// CSI and OSC escape sequences: TTY runs colour their output.
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
-
 const LINT = /^\[(info|warn|warning|error)\]\s+(\S+)\s+(?:(\S+)\s+)?-\s+(.*)$/i;
 const FIX = /^\s+fix:\s*(.*)$/;
 const LINT_SUMMARY = /doctor --lint: ran (\d+) check\(s\), (\d+) finding\(s\)/;
@@ -54,17 +53,14 @@ const WARN = /^⚠\uFE0F?\s*(.*)$/u;
 const FAIL = /^[✗✘✖×]\s*(.*)$/u;
 const ARROW = /^(?:→|->)\s*(?:Error:\s*)?(.*)$/;
 
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
-
 export function parseDoctorText(text: string): DoctorTextReport {
   const report: DoctorTextReport = { findings: [], checks: [], sections: [], started: false, complete: false, recognized: 0 };
   let lastFinding: DoctorFinding | undefined;
   let inFix = false;
   let lastCheck: DoctorTextCheck | undefined;
 
-  for (const raw of stripAnsi(text).split(/\r?\n/)) {
+  // TTY runs colour their output; stripControl also drops the other escape and control characters.
+  for (const raw of stripControl(text).split('\n')) {
     const line = raw.replace(/\s+$/, '');
     const trimmed = line.trimStart();
     if (trimmed === '') continue;

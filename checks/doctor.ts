@@ -4,13 +4,9 @@ import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { findJsonObject } from '../src/util/json-in-text.ts';
 import { redactPatterns } from '../src/util/redact.ts';
-import {
-  normaliseSeverity,
-  parseDoctorText,
-  stripAnsi,
-  type DoctorFinding,
-  type DoctorSeverity,
-} from './doctor-text.ts';
+import { clip, collapseWhitespace, stripControl } from '../src/util/text.ts';
+import { normaliseSeverity, parseDoctorText, type DoctorFinding, type DoctorSeverity } from './doctor-text.ts';
+import { maskExecOutput, quoteFirstLine } from './quote.ts';
 
 const SEVERITIES: readonly DoctorSeverity[] = ['info', 'warning', 'error'];
 const RANK: Record<DoctorSeverity, number> = { info: 0, warning: 1, error: 2 };
@@ -61,7 +57,8 @@ export const doctorCheck: Check = {
     const budgetMs = cliCallBudgetMs(ctx.timeoutMs);
     const args = ['doctor', '--lint', '--json', '--severity-min', threshold];
     // NO_COLOR keeps escape codes out of the text form, should an older CLI ignore --json.
-    const res = maskToken(
+    // The output is parsed and quoted in pieces: mask the gateway token before either.
+    const res = maskExecOutput(
       await ctx.openclaw.run(args, { timeoutMs: budgetMs, signal: ctx.signal, env: { NO_COLOR: '1' } }),
       ctx.target.token,
     );
@@ -87,7 +84,7 @@ export const doctorCheck: Check = {
     if (res.code === null && res.signal === null) {
       return {
         status: 'unknown',
-        summary: `openclaw could not be started: ${firstLine(res.stderr) || 'no reason given'}`,
+        summary: `openclaw could not be started: ${quoteFirstLine(res.stderr, EXCERPT_CHARS) || 'no reason given'}`,
         remedy: `Check that ${ctx.openclaw.path} is runnable by the user clawmedic runs as.`,
         metrics,
         details: execDetails(res, args),
@@ -99,7 +96,7 @@ export const doctorCheck: Check = {
     if (parsed.kind === 'failed') {
       return {
         status: 'unknown',
-        summary: clip(`doctor could not run: ${oneLine(redactPatterns(parsed.message))}`, MAX_LINE_CHARS),
+        summary: clip(`doctor could not run: ${collapseWhitespace(redactPatterns(parsed.message))}`, MAX_LINE_CHARS),
         remedy: 'Run `openclaw doctor --lint --json` as the gateway\'s user to see the full error.',
         metrics,
         details: { ...execDetails(res, args), ...parsed.extra },
@@ -152,7 +149,7 @@ function fromJson(doc: Record<string, unknown>, res: ExecResult): Parsed {
     const message =
       (typeof error?.message === 'string' && error.message) ||
       findings.find((f) => f.severity === 'error')?.message ||
-      firstLine(res.stderr) ||
+      quoteFirstLine(res.stderr, EXCERPT_CHARS) ||
       `exit ${res.code}`;
     if (typeof error?.type === 'string') extra.errorType = error.type;
     return { kind: 'failed', message, extra };
@@ -196,7 +193,7 @@ function judge(
   const summary =
     findings.length === 0
       ? `doctor --lint: no findings at or above ${threshold}${ran}`
-      : clip(`doctor --lint: ${counts.join(', ')}: ${oneLine(redactPatterns(first?.message ?? ''))}`, MAX_LINE_CHARS);
+      : clip(`doctor --lint: ${counts.join(', ')}: ${collapseWhitespace(redactPatterns(first?.message ?? ''))}`, MAX_LINE_CHARS);
 
   const result: CheckResult = {
     status,
@@ -221,7 +218,7 @@ function judge(
 function diagnosis(findings: DoctorFinding[]): string {
   const lines = findings.slice(0, MAX_DIAGNOSIS_LINES).map((f) => {
     const where = f.path ? ` ${f.path}` : '';
-    return clip(`[${f.severity}] ${f.checkId}${where} - ${oneLine(redactPatterns(f.message))}`, MAX_LINE_CHARS);
+    return clip(`[${f.severity}] ${f.checkId}${where} - ${collapseWhitespace(redactPatterns(f.message))}`, MAX_LINE_CHARS);
   });
   const rest = findings.length - lines.length;
   if (rest > 0) lines.push(`... and ${rest} more (see details or run openclaw doctor --lint --json)`);
@@ -243,8 +240,8 @@ function remedy(findings: DoctorFinding[]): string {
 }
 
 function unreadable(res: ExecResult, args: string[], metrics: { durationMs: number }): CheckResult {
-  const out = oneLine(redactPatterns(stripAnsi(res.stdout)));
-  const err = firstLine(res.stderr);
+  const out = collapseWhitespace(redactPatterns(stripControl(res.stdout)));
+  const err = quoteFirstLine(res.stderr, EXCERPT_CHARS);
   const how = res.code === null ? `killed by ${res.signal ?? 'a signal'}` : `exit ${res.code}`;
   const summary =
     out === ''
@@ -261,15 +258,8 @@ function unreadable(res: ExecResult, args: string[], metrics: { durationMs: numb
     summary: clip(summary, EXCERPT_CHARS + 120),
     remedy,
     metrics,
-    details: { ...execDetails(res, args), stdoutExcerpt: clip(redactPatterns(stripAnsi(res.stdout)), 1_000) },
+    details: { ...execDetails(res, args), stdoutExcerpt: clip(redactPatterns(stripControl(res.stdout)), 1_000) },
   };
-}
-
-/** The gateway token is known here; patterns cannot catch a bare token value, so mask it before parsing. */
-function maskToken(res: ExecResult, token: string | undefined): ExecResult {
-  if (!token || token.length < 4) return res;
-  const mask = (s: string) => s.split(token).join('***');
-  return { ...res, stdout: mask(res.stdout), stderr: mask(res.stderr) };
 }
 
 function execDetails(res: ExecResult, args: string[]): Record<string, unknown> {
@@ -278,23 +268,8 @@ function execDetails(res: ExecResult, args: string[]): Record<string, unknown> {
     exitCode: res.code,
     signal: res.signal,
     durationMs: res.durationMs,
-    ...(res.stderr.trim() ? { stderr: clip(redactPatterns(stripAnsi(res.stderr)).trim(), 1_000) } : {}),
+    ...(res.stderr.trim() ? { stderr: clip(redactPatterns(stripControl(res.stderr)).trim(), 1_000) } : {}),
   };
-}
-
-function firstLine(text: string): string {
-  const line = stripAnsi(text)
-    .split(/\r?\n/)
-    .find((l) => l.trim() !== '');
-  return line ? clip(redactPatterns(line.trim()), EXCERPT_CHARS) : '';
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function plural(n: number, word: string): string {

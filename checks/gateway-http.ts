@@ -4,13 +4,14 @@ import {
   describeBody,
   formatHostPort,
   httpProbe,
-  isLoopbackHost,
   parseJsonBody,
   type HttpProbeAnswer,
   type HttpProbeFailure,
 } from '../src/platform/http-probe.ts';
+import { isLoopbackHost } from '../src/platform/net.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
+import { snippet } from './quote.ts';
 
 export const gatewayHttpOptionsSchema = z.strictObject({
   /** Per-request deadline; capped so that the check's two request rounds fit in its timeout. */
@@ -355,10 +356,4 @@ function partialSurface(ctx: CheckContext, path: string, answer: HttpProbeAnswer
     metrics,
     details: { path, statusCode: answer.statusCode, contentType: answer.contentType, bodyStart: snippet(answer.body, ctx.target.token) },
   };
-}
-
-/** The first bytes of a foreign answer, as evidence; the gateway token is masked should a program echo it. */
-export function snippet(body: string, token: string | undefined): string {
-  const s = body.slice(0, 200);
-  return token && token.length >= 4 ? s.split(token).join('***') : s;
 }

@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, GatewayTarget } from '../src/contracts.ts';
-import { describeBody, formatHostPort, httpProbe, isLoopbackHost, type HttpProbeOutcome, type ProbeFailureKind } from '../src/platform/http-probe.ts';
+import {
+  describeBody,
+  formatHostPort,
+  httpProbe,
+  type HttpProbeFailure,
+  type HttpProbeOutcome,
+  type ProbeFailureKind,
+} from '../src/platform/http-probe.ts';
+import { isLoopbackHost } from '../src/platform/net.ts';
 import { findPortOwner, processLabel, processName, type PortOwnerLookup, type ProcessInfo } from '../src/platform/port-owner.ts';
 import { redactPatterns } from '../src/util/redact.ts';
+import { clip } from '../src/util/text.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
-import { parseHealthz, snippet } from './gateway-http.ts';
+import { parseHealthz } from './gateway-http.ts';
+import { maskToken, snippet } from './quote.ts';
 
 export const gatewayPortOptionsSchema = z.strictObject({
   /** How long the minimal GET /healthz may go unanswered after connect before the listener counts as hung. */
@@ -48,17 +58,39 @@ async function runGatewayPort(ctx: CheckContext): Promise<CheckResult> {
   return judge(ctx, probe, lookup, timeoutMs);
 }
 
+/**
+ * What the owner of the port is, by its name: OpenClaw itself, a port forwarder that may stand in front of a
+ * gateway (a container runtime's, an SSH tunnel, a reverse proxy), or another program.
+ */
+type OwnerRole = 'openclaw' | 'forwarder' | 'other';
+
+/** The real gateway retitles itself `openclaw-gateway`; before that its argv runs openclaw's entry point. */
+function looksLikeOpenclaw(p: ProcessInfo): boolean {
+  return /openclaw/i.test(p.cmdline.join(' ')) || /openclaw/i.test(p.comm);
+}
+
+// docker-proxy (docker run -p), rootlessport/rootlesskit/slirp4netns/pasta (rootless podman and docker),
+// gvproxy/vpnkit (VM-based engines), ssh -L, kubectl port-forward, and the usual reverse proxies. comm is cut
+// to 15 characters and argv[0] may carry a suffix ("nginx:", "pasta.avx2", "stunnel4", "sshd-session").
+const FORWARDER = /^(?:docker-proxy|rootlessport|rootlesskit|slirp4netns|pasta|passt|gvproxy|vpnkit|socat|ssh|sshd|kubectl|nginx|haproxy|caddy|envoy|traefik|stunnel|tailscaled)(?:$|[-.:\d])/i;
+
+function ownerRole(p: ProcessInfo): OwnerRole {
+  if (looksLikeOpenclaw(p)) return 'openclaw';
+  return FORWARDER.test(processName(p)) || FORWARDER.test(p.comm) ? 'forwarder' : 'other';
+}
+
 function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLookup, timeoutMs: number): CheckResult {
   const target = ctx.target;
   const where = formatHostPort(target.host, target.port);
   const now = ctx.now();
   const metrics = probe.connectMs !== undefined ? { connectMs: probe.connectMs } : undefined;
   const owner = lookup.kind === 'found' ? lookup.owner : undefined;
+  const role = owner ? ownerRole(owner) : undefined;
   const details = {
     probe: probe.ok
       ? { answered: true, statusCode: probe.statusCode, contentType: probe.contentType, latencyMs: probe.latencyMs }
       : { answered: false, kind: probe.kind, code: probe.code, connected: probe.connected, latencyMs: probe.latencyMs },
-    ...(owner ? { owner: ownerDetails(owner, target) } : {}),
+    ...(owner && role ? { owner: { ...ownerDetails(owner, target), role } } : {}),
     ownerLookup: lookup.kind === 'found' ? 'found' : lookup.kind,
     ...(lookup.kind === 'owner-unknown' || lookup.kind === 'unsupported' ? { ownerLookupReason: lookup.reason } : {}),
     ...(lookup.kind === 'found' || lookup.kind === 'owner-unknown'
@@ -77,89 +109,162 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
     };
   }
 
-  if (owner && !looksLikeOpenclaw(owner)) {
-    const command = commandLine(owner, target);
-    const answer = !probe.ok
-      ? `it ${failureInWords(probe.kind)}`
-      : parseHealthz(probe)
-        ? 'yet it answers /healthz like OpenClaw (a proxy or wrapper in front of a gateway?)'
-        : `its /healthz answer is ${describeBody(probe)}`;
+  // OpenClaw's answer settles it, whoever holds the socket: docker-proxy, rootless podman's forwarder, a
+  // supervisor or any wrapper in front of a gateway is not a conflict.
+  if (probe.ok && parseHealthz(probe)) {
+    const summary = !owner
+      ? `${where} answers as OpenClaw (${ownerUnknownNote(lookup)})`
+      : role === 'openclaw'
+        ? `${where} held by ${processName(owner)} (pid ${owner.pid})`
+        : `${where} answered by OpenClaw via ${processLabel(owner)}`;
+    return { status: 'ok', summary, ...withMetrics, details };
+  }
+
+  // An owner that is neither OpenClaw nor a forwarder, and does not answer like OpenClaw: another program.
+  if (owner && role === 'other') {
+    const answer = probe.ok ? `its /healthz answer is ${describeBody(probe)}` : `it ${failureInWords(probe.kind)}`;
+    const wrapper = probe.ok
+      ? ''
+      : ' If it is a wrapper or proxy in front of a gateway, that gateway does not answer: restart it where it runs.';
     return {
       status: 'crit',
       summary: `port conflict: ${where} held by ${processLabel(owner)}, not OpenClaw`,
-      diagnosis: `${processLabel(owner)} listens on ${where} and is not OpenClaw: command line \`${command}\`; ${answer}. ${capitalize(portSourceNote(target))}.`,
+      diagnosis: `${processLabel(owner)} listens on ${where} and is not OpenClaw: command line \`${commandLine(owner, target)}\`; ${answer}. ${capitalize(portSourceNote(target))}.${wrapper}`,
       remedy: conflictRemedy(target, now, owner.pid),
-      ...withMetrics,
-      details,
-    };
-  }
-
-  if (!probe.ok && (probe.kind === 'timeout-after-connect' || probe.kind === 'timeout-connect')) {
-    const how =
-      probe.kind === 'timeout-after-connect'
-        ? `accepts connections but GET /healthz got no answer within ${timeoutMs} ms`
-        : `did not complete a connect within ${timeoutMs} ms (listen queue full)`;
-    const state = owner ? `; ${processLabel(owner)} is ${owner.stateName} (state ${owner.state})` : `; ${ownerUnknownNote(lookup)}`;
-    return {
-      status: 'crit',
-      summary: `gateway hung: ${where} ${how}${state}`,
-      diagnosis:
-        `The listener on ${where} does not answer HTTP${owner ? `: ${processLabel(owner)}, command line \`${commandLine(owner, target)}\`, is ${owner.stateName} (state ${owner.state})` : ''}. ` +
-        (owner?.state === 'T' || owner?.state === 't'
-          ? 'A stopped process keeps its socket, so the kernel still accepts connections that nobody reads.'
-          : 'Its event loop is likely blocked (a long synchronous task, an infinite loop) or the host is starved.'),
-      remedy: hungGatewayRemedy(target, now, owner?.pid, owner?.state),
-      ...withMetrics,
-      details,
-    };
-  }
-
-  const healthz = probe.ok ? parseHealthz(probe) : undefined;
-  if (!healthz) {
-    const answer = probe.ok ? `answers /healthz with ${describeBody(probe)}` : `${failureInWords(probe.kind)} (${probe.message})`;
-    const who = owner ? processLabel(owner) : 'the listener';
-    return {
-      status: 'crit',
-      summary: `port conflict: ${where} ${answer}, not OpenClaw's JSON${owner ? `; held by ${processLabel(owner)}` : ''}`,
-      diagnosis:
-        `${capitalize(who)} on ${where}${owner ? ` (command line \`${commandLine(owner, target)}\`)` : ''} ${answer}; OpenClaw answers {"ok":true,"status":"live"}. ` +
-        `${owner ? '' : `${capitalize(ownerUnknownNote(lookup))}. `}${capitalize(portSourceNote(target))}.`,
-      remedy: conflictRemedy(target, now, owner?.pid),
       ...withMetrics,
       ...(probe.ok ? { details: { ...details, bodyStart: snippet(probe.body, target.token) } } : { details }),
     };
   }
 
-  if (owner) {
+  // Accepts and never answers: OpenClaw's own process hangs, or (behind a forwarder) the gateway it forwards to.
+  if (!probe.ok && (probe.kind === 'timeout-after-connect' || probe.kind === 'timeout-connect')) {
+    return owner && role === 'forwarder'
+      ? forwarderHung(target, now, owner, probe, timeoutMs, withMetrics, details)
+      : hung(target, now, owner, lookup, probe, timeoutMs, withMetrics, details);
+  }
+
+  if (owner && role === 'forwarder') {
+    const answer = probe.ok ? `answers /healthz with ${describeBody(probe)}` : failureInWords(probe.kind);
     return {
-      status: 'ok',
-      summary: `${where} held by ${processName(owner)} (pid ${owner.pid})`,
+      status: 'crit',
+      summary: `no OpenClaw behind ${processLabel(owner)}: ${where} ${answer}`,
+      diagnosis:
+        `${processLabel(owner)} holds ${where} and forwards it (command line \`${commandLine(owner, target)}\`), but what answers is not OpenClaw: ${where} ${answer}` +
+        `${probe.ok ? '' : ` (${probe.message})`}. A forwarder answers so when nothing listens behind it (the gateway or its container is down), ` +
+        `when it forwards to the wrong port, or when another service is behind it. ${capitalize(portSourceNote(target))}.`,
+      remedy: forwarderRemedy(target, now, owner, 'down'),
       ...withMetrics,
-      details,
+      ...(probe.ok ? { details: { ...details, bodyStart: snippet(probe.body, target.token) } } : { details }),
     };
   }
+
+  // OpenClaw's own process, or an owner we cannot see, with an answer that is not OpenClaw's.
+  const answer = probe.ok ? `answers /healthz with ${describeBody(probe)}` : `${failureInWords(probe.kind)} (${probe.message})`;
+  const who = owner ? processLabel(owner) : 'the listener';
   return {
-    status: 'ok',
-    summary: `${where} answers as OpenClaw (${ownerUnknownNote(lookup)})`,
+    status: 'crit',
+    summary: `port conflict: ${where} ${answer}, not OpenClaw's JSON${owner ? `; held by ${processLabel(owner)}` : ''}`,
+    diagnosis:
+      `${capitalize(who)} on ${where}${owner ? ` (command line \`${commandLine(owner, target)}\`)` : ''} ${answer}; OpenClaw answers {"ok":true,"status":"live"}. ` +
+      `${owner ? '' : `${capitalize(ownerUnknownNote(lookup))}. `}${capitalize(portSourceNote(target))}.`,
+    remedy: conflictRemedy(target, now, owner?.pid),
+    ...withMetrics,
+    ...(probe.ok ? { details: { ...details, bodyStart: snippet(probe.body, target.token) } } : { details }),
+  };
+}
+
+type Details = Record<string, unknown>;
+type Metrics = { metrics?: Record<string, number> };
+
+function timeoutInWords(probe: HttpProbeFailure, timeoutMs: number): string {
+  return probe.kind === 'timeout-after-connect'
+    ? `accepts connections but GET /healthz got no answer within ${timeoutMs} ms`
+    : `did not complete a connect within ${timeoutMs} ms (listen queue full)`;
+}
+
+/** OpenClaw's process (or a listener whose owner we cannot see) accepts and never answers. */
+function hung(
+  target: GatewayTarget,
+  now: number,
+  owner: ProcessInfo | undefined,
+  lookup: PortOwnerLookup,
+  probe: HttpProbeFailure,
+  timeoutMs: number,
+  withMetrics: Metrics,
+  details: Details,
+): CheckResult {
+  const where = formatHostPort(target.host, target.port);
+  const state = owner ? `; ${processLabel(owner)} is ${owner.stateName} (state ${owner.state})` : `; ${ownerUnknownNote(lookup)}`;
+  return {
+    status: 'crit',
+    summary: `gateway hung: ${where} ${timeoutInWords(probe, timeoutMs)}${state}`,
+    diagnosis:
+      `The listener on ${where} does not answer HTTP${owner ? `: ${processLabel(owner)}, command line \`${commandLine(owner, target)}\`, is ${owner.stateName} (state ${owner.state})` : ''}. ` +
+      (isStopped(owner)
+        ? 'A stopped process keeps its socket, so the kernel still accepts connections that nobody reads.'
+        : 'Its event loop is likely blocked (a long synchronous task, an infinite loop) or the host is starved.'),
+    remedy: hungGatewayRemedy(target, now, owner?.pid, owner?.state),
     ...withMetrics,
     details,
   };
 }
 
-/** The real gateway retitles itself `openclaw-gateway`; before that its argv runs openclaw's entry point. */
-function looksLikeOpenclaw(p: ProcessInfo): boolean {
-  return /openclaw/i.test(p.cmdline.join(' ')) || /openclaw/i.test(p.comm);
+/** A forwarder holds the port and the connection goes nowhere: the gateway behind it hangs, or the forwarder is stopped. */
+function forwarderHung(
+  target: GatewayTarget,
+  now: number,
+  owner: ProcessInfo,
+  probe: HttpProbeFailure,
+  timeoutMs: number,
+  withMetrics: Metrics,
+  details: Details,
+): CheckResult {
+  const where = formatHostPort(target.host, target.port);
+  const stopped = isStopped(owner);
+  return {
+    status: 'crit',
+    summary: `gateway hung: ${where} ${timeoutInWords(probe, timeoutMs)}; forwarded by ${processLabel(owner)}${stopped ? `, which is ${owner.stateName} (state ${owner.state})` : ''}`,
+    diagnosis:
+      `${processLabel(owner)} holds ${where} and forwards it (command line \`${commandLine(owner, target)}\`). ` +
+      (stopped
+        ? `It is ${owner.stateName} (state ${owner.state}): a stopped process keeps its socket, so the kernel accepts connections that are never forwarded.`
+        : 'The gateway behind it takes the connection but does not answer HTTP: it is stopped, its event loop is blocked, or it is starved.'),
+    remedy: stopped
+      ? `\`kill -CONT ${owner.pid}\` resumes the forwarder (then find out who stopped it). ${forwarderRemedy(target, now, owner, 'hung')}`
+      : forwarderRemedy(target, now, owner, 'hung'),
+    ...withMetrics,
+    details,
+  };
+}
+
+/** What to do about the gateway behind a forwarder: the forwarder's own pid is the wrong one to kill. */
+function forwarderRemedy(target: GatewayTarget, now: number, owner: ProcessInfo, how: 'hung' | 'down'): string {
+  const act = how === 'hung' ? 'Restart the gateway behind it where it runs' : 'Start the gateway behind it where it runs';
+  return (
+    `${act}: for a container, \`docker ps -a --filter publish=${target.port}\` (podman: \`podman ps -a\`, PORTS column) names it; ` +
+    `\`docker ${how === 'hung' ? 'restart' : 'start'} <container>\` and \`docker logs <container>\` show what it does. ` +
+    `Outside a container, \`openclaw gateway restart --json\` where the gateway runs; its log is ${gatewayLogPath(target, now)}. ` +
+    `Check that the forwarded port reaches the gateway's own gateway.port. Stopping ${processLabel(owner)} does not help: it only forwards.`
+  );
+}
+
+function isStopped(p: ProcessInfo | undefined): boolean {
+  return p?.state === 'T' || p?.state === 't';
 }
 
 const SECRET_FLAG = /^--?(token|password|passwd|secret|api[-_]?key|auth)$/i;
+// The same flags with their value in one argument (--token=...), or in a title a process gave itself.
+const SECRET_FLAG_VALUE = /(^|\s)(--?(?:token|password|passwd|secret|api[-_]?key|auth))(=|\s+)\S+/gi;
+const MAX_COMMAND_CHARS = 300;
 
-/** The owner's command line for people: no gateway token, no value after --token/--password. */
+/**
+ * The owner's command line for people: no value after --token/--password and the like, and the gateway
+ * token masked before the line is cut (a token cut in half would escape the runner's Redactor).
+ */
 function commandLine(p: ProcessInfo, target: GatewayTarget): string {
   const args = p.cmdline.map((arg, i) => (i > 0 && SECRET_FLAG.test(p.cmdline[i - 1] ?? '') ? '***' : arg));
-  let text = args.join(' ') || `[${p.comm}]`;
-  if (target.token && target.token.length >= 4) text = text.split(target.token).join('***');
-  text = redactPatterns(text);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  const text = (args.join(' ') || `[${p.comm}]`).replace(SECRET_FLAG_VALUE, '$1$2$3***');
+  return clip(redactPatterns(maskToken(text, target.token)), MAX_COMMAND_CHARS);
 }
 
 function ownerDetails(p: ProcessInfo, target: GatewayTarget) {

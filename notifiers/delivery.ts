@@ -4,16 +4,14 @@
 import { z } from 'zod';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { cleanText, oneLine } from '../src/alerts/format.ts';
+import { isLoopbackHost } from '../src/platform/net.ts';
+
+// Plain http is allowed to loopback hosts only (local relays and tests); the channels import these from here.
+export { errorCode, isLoopbackHost } from '../src/platform/net.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export const timeoutMsSchema = z.number().int().min(100).max(300_000).default(DEFAULT_TIMEOUT_MS);
-
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http is allowed to (local relays and tests). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
 
 /** Why a URL is not acceptable as an alert endpoint, or undefined when it is. Never quotes the URL. */
 export function endpointUrlProblem(value: string): string | undefined {
@@ -68,17 +66,6 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
-}
-
-/** The most specific error code along an error's cause chain (ECONNREFUSED rather than "fetch failed"). */
-export function errorCode(err: unknown): string | undefined {
-  let code: string | undefined;
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === 'string') code = c;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return code;
 }
 
 /** The innermost message along the cause chain: "connect ECONNREFUSED 127.0.0.1:9", not "fetch failed". */

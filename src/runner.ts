@@ -1,6 +1,7 @@
 import type { Check, CheckContext, CheckResult, Status } from './contracts.ts';
 import { formatDuration } from './util/duration.ts';
 import type { Redactor } from './util/redact.ts';
+import { clip, firstLine } from './util/text.ts';
 
 export interface RunOutcome {
   result: CheckResult;
@@ -54,7 +55,8 @@ export async function runCheck(
   } catch (err) {
     result = {
       status: 'unknown',
-      summary: `${check.id} failed to run: ${oneLine(err)}`,
+      // Redacted before it is cut: a secret cut in half no longer matches the redactor.
+      summary: `${check.id} failed to run: ${clip(firstLine(redactor.text(err instanceof Error ? err.message : String(err))), 300)}`,
       diagnosis: 'The check threw an error instead of returning a result; this is a clawmedic bug or an unexpected environment.',
     };
   } finally {
@@ -83,9 +85,4 @@ function validate(id: string, value: unknown): CheckResult {
   }
   if (r.details !== undefined) out.details = r.details;
   return out;
-}
-
-function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0]!.slice(0, 300);
 }

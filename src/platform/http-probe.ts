@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { Client, buildConnector } from 'undici';
+import { errorCode, isLoopbackHost } from './net.ts';
 
 /**
  * Why a probe got no HTTP answer. 'refused' (nothing listens) and 'timeout-after-connect' (something
@@ -161,24 +162,9 @@ function classify(
   return fail('other', message, code);
 }
 
-function errorCode(err: unknown): string | undefined {
-  // undici wraps socket errors; the errno code may sit on the cause.
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR') return code;
-  }
-  return undefined;
-}
-
 /** "127.0.0.1:18789", "[::1]:18789". */
 export function formatHostPort(host: string, port: number): string {
   return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** 127.0.0.0/8, ::1 and ::ffff:127.x: the only addresses clawmedic probes. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** Parsed JSON, or undefined when the body is not JSON. */

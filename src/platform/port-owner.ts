@@ -25,7 +25,8 @@ export interface ListenSocket {
 }
 
 export type PortOwnerLookup =
-  | { kind: 'found'; owner: ProcessInfo; sockets: ListenSocket[] }
+  /** cached: the owner is the one the last lookup for this port found, verified to still hold the socket. */
+  | { kind: 'found'; owner: ProcessInfo; sockets: ListenSocket[]; cached: boolean }
   /** /proc lists no LISTEN socket on the port (for the address asked about). */
   | { kind: 'no-listener' }
   /** A listener exists, but no process whose fds we may read holds it (another user's, or it vanished). */
@@ -67,6 +68,17 @@ export async function findPortOwner(port: number, options: PortOwnerOptions = {}
     return { kind: 'unsupported', reason: `listener lookup needs Linux /proc (this is ${process.platform})` };
   }
 
+  // A healthy gateway keeps its process and its socket from one cycle to the next: check the last owner
+  // first. That costs one fd link, where the tables below walk the kernel's socket hash tables (milliseconds
+  // each) and the scan reads every process's fds.
+  const key = `${procRoot}\0${options.host ?? '*'}\0${port}`;
+  const last = lastOwner.get(key);
+  if (last) {
+    const owner = await stillHolds(procRoot, last);
+    if (owner) return { kind: 'found', owner, sockets: last.sockets, cached: true };
+    lastOwner.delete(key);
+  }
+
   const tables = await Promise.all([
     readListenSockets(join(procRoot, 'net/tcp'), 4),
     readListenSockets(join(procRoot, 'net/tcp6'), 6),
@@ -79,7 +91,7 @@ export async function findPortOwner(port: number, options: PortOwnerOptions = {}
   );
   if (sockets.length === 0) return { kind: 'no-listener' };
 
-  const wanted = new Set(sockets.map((s) => `socket:[${s.inode}]`));
+  const wanted = new Map(sockets.map((s) => [`socket:[${s.inode}]`, s.inode]));
   let pids: number[];
   try {
     pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number);
@@ -90,18 +102,53 @@ export async function findPortOwner(port: number, options: PortOwnerOptions = {}
   let unreadable = 0;
   for (const pid of pids) {
     if (options.signal?.aborted) return { kind: 'unsupported', reason: 'listener lookup aborted' };
-    const holds = await holdsSocket(procRoot, pid, wanted);
-    if (holds === 'unreadable') unreadable++;
-    if (holds !== true) continue;
+    const held = await heldSocket(procRoot, pid, wanted);
+    if (held === 'unreadable') unreadable++;
+    if (held === 'unreadable' || held === undefined) continue;
     const owner = await readProcessInfo(pid, procRoot);
     // The owner may exit between the fd scan and here; its socket then belongs to no one we know.
-    if (owner) return { kind: 'found', owner, sockets };
+    if (!owner) continue;
+    lastOwner.set(key, { pid, ...held, sockets });
+    return { kind: 'found', owner, sockets, cached: false };
   }
   const reason =
     unreadable > 0
       ? `the listener's owner is not visible: ${unreadable} process(es) could not be inspected (another user's; run clawmedic as that user or root to see it)`
       : 'no process holds the listening socket any more (it may have just exited)';
   return { kind: 'owner-unknown', sockets, reason };
+}
+
+/** Where the last lookup for a port found its listening socket: which process, at which fd, which socket. */
+interface HeldSocket {
+  pid: number;
+  fd: string;
+  inode: number;
+  /** The listeners that lookup saw, returned again while the owner holds its socket. */
+  sockets: ListenSocket[];
+}
+
+/**
+ * The last owner found per port (host and proc root), so that a healthy cycle reads one fd link instead of
+ * the socket tables and every process's fds. It counts only while /proc/<pid>/fd/<fd> still links to the same
+ * socket, and is dropped as soon as it does not:
+ * - a reused pid: the new process under it does not hold that socket (if it does, it is an owner too);
+ * - a restarted or exited gateway: its listening socket is closed, a new one has another inode;
+ * - a zombie: its fd table is gone.
+ * A socket inode is unique while the socket exists, and a listening socket keeps its address and port until it
+ * is closed, so the link alone proves the process still holds the listener on this port.
+ */
+const lastOwner = new Map<string, HeldSocket>();
+
+/** Forgets every cached owner (for tests and benchmarks: the next lookup scans every process). */
+export function clearPortOwnerCache(): void {
+  lastOwner.clear();
+}
+
+/** The process of a cached owner if it still holds that socket at that fd, else undefined. */
+async function stillHolds(procRoot: string, held: HeldSocket): Promise<ProcessInfo | undefined> {
+  const link = await readlink(join(procRoot, String(held.pid), 'fd', held.fd)).catch(() => '');
+  if (link !== `socket:[${held.inode}]`) return undefined;
+  return readProcessInfo(held.pid, procRoot);
 }
 
 /** Reads comm, cmdline and state of one process; undefined when it is gone. */
@@ -156,19 +203,20 @@ async function readListenSockets(path: string, family: 4 | 6): Promise<ListenSoc
   }
 }
 
-/** true when one of the process's fds is a wanted socket; 'unreadable' when we may not look. */
-async function holdsSocket(procRoot: string, pid: number, wanted: Set<string>): Promise<boolean | 'unreadable'> {
+/** Which wanted socket the process holds and at which fd; undefined when none, 'unreadable' when we may not look. */
+async function heldSocket(procRoot: string, pid: number, wanted: Map<string, number>): Promise<Pick<HeldSocket, 'fd' | 'inode'> | undefined | 'unreadable'> {
   const fdDir = join(procRoot, String(pid), 'fd');
   let fds: string[];
   try {
     fds = await readdir(fdDir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EACCES' || code === 'EPERM' ? 'unreadable' : false;
+    return code === 'EACCES' || code === 'EPERM' ? 'unreadable' : undefined;
   }
   // One process's fds at a time: bounded parallelism, and the scan stops at the owner.
   const links = await Promise.all(fds.map((fd) => readlink(join(fdDir, fd)).catch(() => '')));
-  return links.some((l) => wanted.has(l));
+  const i = links.findIndex((l) => wanted.has(l));
+  return i < 0 ? undefined : { fd: fds[i]!, inode: wanted.get(links[i]!)! };
 }
 
 function accepts(socket: ListenSocket, host: string): boolean {

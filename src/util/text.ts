@@ -14,8 +14,31 @@ export function stripControl(text: string): string {
     .replace(LONE_SURROGATE, '\ufffd');
 }
 
-
-/** Folds a multi-line text into one line for line-oriented output. */
+/** Folds a multi-line text into one line for line-oriented output: control characters removed, lines joined by " | ". */
 export function oneLine(text: string): string {
   return stripControl(text).replace(/\s*\n\s*/g, ' | ').trim();
+}
+
+/** Every run of whitespace, newlines included, as one space: for text that reads as one sentence. */
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** The first line that is not blank, control characters removed and trimmed; '' when there is none. */
+export function firstLine(text: string): string {
+  return (
+    stripControl(text)
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
+}
+
+/** At most `max` characters, the last one an ellipsis when the text was cut; never splits a surrogate pair. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
 }

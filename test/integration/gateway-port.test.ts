@@ -1,15 +1,16 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gatewayPortCheck } from '../../checks/gateway-port.ts';
 import type { CheckResult } from '../../src/contracts.ts';
-import { findPortOwner, parseListenSockets, parseStatState } from '../../src/platform/port-owner.ts';
+import { clearPortOwnerCache, findPortOwner, parseListenSockets, parseStatState } from '../../src/platform/port-owner.ts';
 import {
   FOREIGN_TITLE,
   freePort,
   startFakeGateway,
   startForeignListener,
+  startForwarder,
   stopAllChildren,
   expectExplained as expectHelpful,
   testContext,
@@ -99,6 +100,88 @@ describe('gateway.port', () => {
     expectExplained(result);
   });
 
+  it('is ok when a process with a foreign title answers /healthz like OpenClaw (a wrapper), naming who holds the port', async () => {
+    const gw = await startFakeGateway({ mode: 'up', title: FOREIGN_TITLE });
+    const result = await run({ port: gw.port });
+
+    expect(result.status).toBe('ok');
+    if (onLinux) {
+      expect(result.summary).toBe(`127.0.0.1:${gw.port} answered by OpenClaw via pid ${gw.pid} (${FOREIGN_TITLE})`);
+      expect(result.details).toMatchObject({ owner: { pid: gw.pid, role: 'other' } });
+    }
+    expect(result.remedy).toBeUndefined();
+  });
+
+  it.runIf(onLinux)('is ok for a gateway behind a docker-proxy-like forwarder, naming the forwarder', async () => {
+    const gw = await startFakeGateway({ mode: 'up' });
+    const proxy = await startForwarder({ to: gw.port });
+    const result = await run({ port: proxy.port });
+
+    expect(result.status).toBe('ok');
+    expect(result.summary).toBe(`127.0.0.1:${proxy.port} answered by OpenClaw via pid ${proxy.pid} (docker-proxy)`);
+    expect(result.details).toMatchObject({ owner: { pid: proxy.pid, name: 'docker-proxy', role: 'forwarder' } });
+  });
+
+  it.runIf(onLinux)('calls a stopped gateway behind a forwarder hung, not a conflict, and does not say to kill the forwarder', async () => {
+    const gw = await startFakeGateway({ mode: 'up' });
+    const proxy = await startForwarder({ to: gw.port });
+    gw.pause();
+    const result = await run({ port: proxy.port, options: { requestTimeoutMs: 300 } });
+
+    expect(result.status).toBe('crit');
+    expect(result.summary).toBe(
+      `gateway hung: 127.0.0.1:${proxy.port} accepts connections but GET /healthz got no answer within 300 ms; forwarded by pid ${proxy.pid} (docker-proxy)`,
+    );
+    expect(result.remedy).toContain('docker restart <container>');
+    expect(result.remedy).toContain(`docker ps -a --filter publish=${proxy.port}`);
+    expect(result.remedy).not.toContain(`kill -TERM ${proxy.pid}`);
+    expect(result.remedy).not.toMatch(/kill -(TERM|KILL|CONT)/);
+    expectExplained(result);
+  });
+
+  it.runIf(onLinux)('says there is no OpenClaw behind a forwarder whose target is down, without calling it a conflict', async () => {
+    const gw = await startFakeGateway({ mode: 'up' });
+    const proxy = await startForwarder({ to: gw.port });
+    await gw.stop();
+    const result = await run({ port: proxy.port });
+
+    expect(result.status).toBe('crit');
+    expect(result.summary).toBe(
+      `no OpenClaw behind pid ${proxy.pid} (docker-proxy): 127.0.0.1:${proxy.port} closes the connection without an HTTP answer`,
+    );
+    expect(result.diagnosis).toMatch(/nothing listens behind it/);
+    expect(result.remedy).toContain('docker start <container>');
+    expect(result.remedy).not.toContain(`kill -TERM ${proxy.pid}`);
+    expectExplained(result);
+  });
+
+  it.runIf(onLinux)('is crit "port conflict" for a foreign program that accepts connections and never answers', async () => {
+    const foreign = await startFakeGateway({ mode: 'hang', title: FOREIGN_TITLE });
+    const result = await run({ port: foreign.port, options: { requestTimeoutMs: 300 } });
+
+    expect(result.status).toBe('crit');
+    expect(result.summary).toBe(`port conflict: 127.0.0.1:${foreign.port} held by pid ${foreign.pid} (${FOREIGN_TITLE}), not OpenClaw`);
+    expect(result.diagnosis).toMatch(/accepts connections but does not answer HTTP/);
+    expect(result.remedy).toContain(`kill -TERM ${foreign.pid}`);
+    expectExplained(result);
+  });
+
+  it.runIf(onLinux)("masks secrets in the owner's command line, the gateway token even where the line is cut", async () => {
+    // The token starts 7 characters before the 300-character cut: a cut first would leave "gw-toke" for the
+    // runner's Redactor, which only knows the whole token.
+    const head = `${FOREIGN_TITLE} --password hunter2-secret --api-key=k3y-value-1234 `;
+    const title = `${head}${'p'.repeat(292 - head.length - 1)} ${TOKEN}`;
+    expect(title.indexOf(TOKEN)).toBe(292);
+    const foreign = await startForeignListener({ title });
+    const result = await run({ port: foreign.port });
+
+    expect(result.status).toBe('crit');
+    const text = JSON.stringify(result);
+    for (const secret of ['hunter2-secret', 'k3y-value-1234', TOKEN.slice(0, 7)]) expect(text).not.toContain(secret);
+    expect(result.diagnosis).toContain('--password *** --api-key=*** ppp');
+    expect(result.details).toMatchObject({ owner: { commandLine: expect.stringMatching(/ \*\*\*$/) } });
+  });
+
   it('returns promptly, without throwing, when its signal is aborted', async () => {
     const gw = await startFakeGateway({ mode: 'hang' });
     const controller = new AbortController();
@@ -122,6 +205,23 @@ describe.runIf(onLinux)('findPortOwner on the real /proc', () => {
     expect(lookup.owner.cmdline).toEqual(['openclaw-gateway']);
     expect(lookup.owner.state).toMatch(/[SR]/);
     expect(lookup.sockets.some((s) => s.address === '127.0.0.1' && s.port === gw.port)).toBe(true);
+  });
+
+  it('verifies the last owner instead of scanning every process, and follows a gateway restarted on the same port', async () => {
+    clearPortOwnerCache();
+    const first = await startFakeGateway({ mode: 'up' });
+    const port = first.port;
+    expect(await findPortOwner(port, { host: '127.0.0.1' })).toMatchObject({ kind: 'found', cached: false, owner: { pid: first.pid } });
+    expect(await findPortOwner(port, { host: '127.0.0.1' })).toMatchObject({ kind: 'found', cached: true, owner: { pid: first.pid } });
+
+    // A stopped owner is still read afresh through the cache: its state is what a hung verdict needs.
+    first.pause();
+    expect(await findPortOwner(port, { host: '127.0.0.1' })).toMatchObject({ kind: 'found', cached: true, owner: { state: 'T' } });
+
+    await first.stop();
+    expect((await findPortOwner(port, { host: '127.0.0.1' })).kind).toBe('no-listener');
+    const second = await startFakeGateway({ mode: 'up', port });
+    expect(await findPortOwner(port, { host: '127.0.0.1' })).toMatchObject({ kind: 'found', cached: false, owner: { pid: second.pid } });
   });
 
   it('says no-listener for a free port', async () => {
@@ -211,5 +311,76 @@ describe('findPortOwner on a /proc-shaped tree', () => {
 
     expect(parseListenSockets(text, 6).map((s) => s.address)).toEqual(['::1', '::ffff:127.0.0.1']);
     expect(parseStatState('42 (a) b) Z 1')).toBe('Z');
+  });
+});
+
+// The cached owner is only a hint: each of these makes it wrong, and the lookup must notice.
+describe('findPortOwner: the cached owner on a /proc-shaped tree', () => {
+  let root: string;
+  const le = (hex: string) => (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? hex : hex.match(/../g)!.reverse().join(''));
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  const listen = (inode: number) =>
+    writeFile(
+      join(root, 'net/tcp'),
+      header + `   0: ${le('0100007F')}:4965 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 ${inode} 1 0 100 0 0 10 0\n`,
+    );
+  async function proc(pid: number, name: string, fds: Record<string, string>): Promise<void> {
+    await rm(join(root, String(pid)), { recursive: true, force: true });
+    await mkdir(join(root, `${pid}/fd`), { recursive: true });
+    for (const [fd, target] of Object.entries(fds)) await symlink(target, join(root, `${pid}/fd/${fd}`));
+    await writeFile(join(root, `${pid}/cmdline`), `${name}\0`);
+    await writeFile(join(root, `${pid}/comm`), `${name.slice(0, 15)}\n`);
+    await writeFile(join(root, `${pid}/stat`), `${pid} (${name.slice(0, 15)}) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0\n`);
+  }
+  const lookup = () => findPortOwner(18789, { procRoot: root, host: '127.0.0.1' });
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'clawmedic-proc-cache-'));
+    await mkdir(join(root, 'net'));
+    await listen(8001);
+    await proc(50, 'openclaw-gateway', { '0': '/dev/null', '21': 'socket:[8001]' });
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: false, owner: { pid: 50 } });
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: true, owner: { pid: 50 } });
+  });
+
+  afterEach(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('is not fooled by a reused pid: the new process under it does not hold the socket', async () => {
+    // The gateway forked a worker (pid 60) that kept the socket, then exited; an unrelated process got pid 50.
+    await proc(60, 'openclaw-gateway', { '21': 'socket:[8001]' });
+    await proc(50, 'bash', { '0': '/dev/null', '21': 'pipe:[12]' });
+
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: false, owner: { pid: 60 } });
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: true, owner: { pid: 60 } });
+  });
+
+  it('scans again after a restart in place: same pid, same fd number, a new listening socket', async () => {
+    await listen(8002);
+    await proc(50, 'openclaw-gateway', { '0': '/dev/null', '21': 'socket:[8002]' });
+
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: false, owner: { pid: 50 }, sockets: [{ inode: 8002 }] });
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: true, owner: { pid: 50 }, sockets: [{ inode: 8002 }] });
+  });
+
+  it('scans again when a new process took over the port', async () => {
+    await rm(join(root, '50'), { recursive: true });
+    await listen(8003);
+    await proc(70, 'openclaw-gateway', { '22': 'socket:[8003]' });
+
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: false, owner: { pid: 70 } });
+  });
+
+  it('keeps reading the owner afresh: a cached owner that was stopped shows state T', async () => {
+    await writeFile(join(root, '50/stat'), '50 (openclaw-gateway) T 1 50 50 0 -1 4194560 0 0 0 0\n');
+
+    expect(await lookup()).toMatchObject({ kind: 'found', cached: true, owner: { pid: 50, state: 'T', stateName: 'stopped' } });
+  });
+
+  it('says owner-unknown, not the stale pid, once the cached owner is gone', async () => {
+    await rm(join(root, '50'), { recursive: true });
+
+    expect((await lookup()).kind).toBe('owner-unknown');
   });
 });

@@ -108,6 +108,16 @@ describe('parseDoctorText: the TTY lint format', () => {
     ]);
   });
 
+  it('reads CRLF output with 8-bit CSI colours, bells and bidi overrides in it', () => {
+    const report = parseDoctorText(
+      'doctor --lint: ran 2 check(s), 1 finding(s)\r\n\u009b33m[warning]\u009b39m core/doctor/security gateway.auth - plain\u0007text \u202etoken\r\n    fix: Use a SecretRef.\r\n',
+    );
+    expect(report.lintSummary).toEqual({ checks: 2, findings: 1 });
+    expect(report.findings).toEqual([
+      { checkId: 'core/doctor/security', severity: 'warning', path: 'gateway.auth', message: 'plaintext token', fixHint: 'Use a SecretRef.' },
+    ]);
+  });
+
   it('strips ANSI colours from TTY output', () => {
     const report = parseDoctorText('\u001b[33m[warning]\u001b[39m core/doctor/security gateway.auth - \u001b[1mplaintext\u001b[22m token');
     expect(report.findings[0]).toMatchObject({ severity: 'warning', path: 'gateway.auth', message: 'plaintext token' });

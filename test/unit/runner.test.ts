@@ -299,4 +299,23 @@ describe('runCheck', () => {
     );
     expect(outcome.result.summary).toBe('test.check failed to run: request with *** refused');
   });
+
+  it('redacts a thrown message before cutting it, so a secret across the cut leaves no piece behind', async () => {
+    const redactor = new Redactor();
+    redactor.add('gw-token-4f9a2c');
+    const outcome = await settle(
+      runCheck(
+        check(async () => {
+          throw new Error(`\n${'x'.repeat(290)} gw-token-4f9a2c\nat stack`);
+        }),
+        ctx(),
+        5_000,
+        undefined,
+        redactor,
+      ),
+    );
+    // The first line that says something, at most 300 characters. Cut first, the token (from 291) would be cut at 299.
+    expect(outcome.result.summary).toBe(`test.check failed to run: ${'x'.repeat(290)} ***`);
+    expect(outcome.result.summary).not.toContain('gw-tok');
+  });
 });
