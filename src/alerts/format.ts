@@ -1,6 +1,6 @@
 import type { Alert, AlertBatch, Severity } from '../contracts.ts';
 import { formatDuration } from '../util/duration.ts';
-import { stripControl } from '../util/text.ts';
+import { collapseWhitespace, stripControl } from '../util/text.ts';
 
 export { stripControl };
 
@@ -32,9 +32,7 @@ export type SafeBatch = AlertBatch & { readonly [sanitized]: true };
 const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
 
 /** Collapses all whitespace (newlines included) into single spaces: for subjects, titles and ids. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
+export const oneLine = collapseWhitespace;
 
 /**
  * Cuts text to at most `max` UTF-16 units, ending with a visible marker that says how long it was

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '../platform/net.ts';
 import { parseDuration } from '../util/duration.ts';
 
 /** "30s", "5m", or a number of milliseconds. */
@@ -21,7 +22,6 @@ export const secretRef = z
   .min(1)
   .meta({ description: 'A secret reference: "env:NAME" or "file:/absolute/path" (a literal value works but is discouraged)' });
 
-const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost)$/;
 
 const severity = z.enum(['crit', 'warn', 'info']);
 
@@ -74,7 +74,7 @@ export const configSchema = z
       .strictObject({
         host: z
           .string()
-          .regex(LOOPBACK, 'only loopback addresses are allowed (127.0.0.1, ::1, localhost): clawmedic watches the gateway on this host')
+          .refine(isLoopbackHost, 'only loopback addresses are allowed (127.0.0.1, ::1, localhost): clawmedic watches the gateway on this host')
           .optional(),
         port: z.number().int().min(1).max(65535).optional(),
         token: secretRef.optional(),
