@@ -58,7 +58,7 @@ function effectiveView(config: EffectiveConfig): unknown {
       host: config.target.host,
       port: config.target.port,
       portSource: config.target.portSource,
-      token: config.target.token ? '***' : null,
+      token: config.target.token ? `*** (from ${config.tokenSource ?? 'config'})` : null,
       openclawConfig: config.target.openclawConfigPath,
       openclawStateDir: config.target.openclawStateDir,
       notes: config.discoveryNotes,

@@ -47,6 +47,8 @@ export interface EffectiveConfig {
   file: ConfigFile;
   target: GatewayTarget;
   discoveryNotes: string[];
+  /** Where the gateway token came from, when there is one. */
+  tokenSource?: string;
   statePath: string;
   openclawBin?: string;
   checks: ResolvedCheck[];
@@ -137,10 +139,12 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   // Gateway target: explicit settings win over discovery.
   const discovered = discoverGateway(env, file.gateway.openclawConfig ? resolve(dirname(path), file.gateway.openclawConfig) : undefined);
   let token = discovered.token;
+  let tokenSource = discovered.tokenSource;
   if (token) redactor.add(token);
   if (file.gateway.token) {
     try {
       token = resolveSecret(file.gateway.token, redactor, env);
+      tokenSource = `${path} gateway.token`;
     } catch (err) {
       problems.push({ path: 'gateway.token', message: (err as Error).message, level: 'error' });
     }
@@ -180,6 +184,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     file,
     target,
     discoveryNotes: discovered.notes,
+    ...(token && tokenSource ? { tokenSource } : {}),
     statePath: file.state.path ? resolve(dirname(path), file.state.path) : join(dirname(path), DEFAULT_STATE_NAME),
     ...(file.openclaw.bin ? { openclawBin: file.openclaw.bin } : {}),
     checks,

@@ -3,19 +3,18 @@
  * Holds the resolved secrets of the running config, plus patterns for secrets it was never told about.
  */
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  /** Longest first, so a secret that contains another is masked whole; kept sorted as secrets are added. */
+  private secrets: string[] = [];
 
   /** Registers a secret value; values shorter than 4 characters are ignored (they would mask ordinary text). */
   add(value: string | undefined): void {
-    if (value && value.length >= 4) this.secrets.add(value);
+    if (!value || value.length < 4 || this.secrets.includes(value)) return;
+    this.secrets = [...this.secrets, value].sort((a, b) => b.length - a.length);
   }
 
   text(input: string): string {
     let out = input;
-    // Longest first, so a secret that contains another is masked whole.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-      out = out.split(secret).join('***');
-    }
+    for (const secret of this.secrets) out = out.split(secret).join('***');
     return redactPatterns(out);
   }
 

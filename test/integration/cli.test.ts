@@ -90,7 +90,7 @@ describe('config validate', () => {
     expect(printed.code).toBe(0);
     expect(printed.stdout).not.toContain('super-secret-gateway-token');
     const view = JSON.parse(printed.stdout) as { gateway: { token: string; port: number } };
-    expect(view.gateway.token).toBe('***');
+    expect(view.gateway.token).toMatch(/^\*\*\* \(from .*clawmedic\.json5 gateway\.token\)$/);
     expect(view.gateway.port).toBe(18789);
 
     const schema = await h.run(['config', 'schema']);
