@@ -1,7 +1,7 @@
 // The agent process is killed (SIGKILL) while alerts are pending, then restarted: every alert is
 // delivered, none twice, and the incident that was open stays open (no second "failing" alert).
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
+import { fastAgentConfig, makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
 import { freePort } from '../fixtures/gateway-harness.ts';
 import { startReceiver, type HttpReceiver } from '../fixtures/http-receiver.ts';
 
@@ -24,18 +24,15 @@ interface Payload {
 
 it('delivers alerts left pending by a SIGKILLed agent after it restarts, exactly once', async () => {
   const port = await freePort(); // nothing listens there: the gateway is down
-  await h.writeConfig(`{
-    gateway: { port: ${port} },
-    checks: {
-      'gateway.port': { schedule: '1s', timeout: '800ms', jitter: 0 },
-      'gateway.http': { schedule: '1s', timeout: '800ms', jitter: 0, options: { requestTimeoutMs: 300 } },
-      config: { enabled: false },
-      doctor: { enabled: false },
-    },
-    defaults: { failureThreshold: 2 },
-    alerting: { batchWindow: '300ms', retryBackoff: '1s', retryBackoffMax: '1s' }, // 1s: the least retryBackoff allowed
-    notifiers: { hook: { type: 'webhook', url: '${hook.url}/alerts' } },
-  }`);
+  await h.writeConfig(
+    fastAgentConfig(
+      port,
+      `defaults: { failureThreshold: 2 },
+      alerting: { batchWindow: '300ms', retryBackoff: '1s', retryBackoffMax: '1s' }, // 1s: the least retryBackoff allowed
+      notifiers: { hook: { type: 'webhook', url: '${hook.url}/alerts' } },`,
+    ),
+  );
+
 
   const first = h.spawnAgent();
   // The webhook refuses: the alert sits in the outbox, attempted at least twice.

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
+import { fastAgentConfig, makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
 import { startFakeGateway, stopAllChildren } from '../fixtures/gateway-harness.ts';
 import { installFakeOpenclaw, isProcessAlive, type FakeOpenclaw } from '../fixtures/openclaw-cli-harness.ts';
 
@@ -20,16 +20,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const fastConfig = (port: number, extra = '') => `{
-  gateway: { port: ${port} },
-  checks: {
-    'gateway.port': { schedule: '1s', timeout: '800ms', jitter: 0 },
-    'gateway.http': { schedule: '1s', timeout: '800ms', jitter: 0, options: { requestTimeoutMs: 300 } },
-    config: { enabled: false },
-    doctor: { enabled: false },
-  },
-  ${extra}
-}`;
+const fastConfig = (port: number, extra = '') => fastAgentConfig(port, extra);
 
 it('survives reloads racing each other and the stop: SIGTERM still ends it, once', async () => {
   const gw = await startFakeGateway({ mode: 'up' });

@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
+import { fastAgentConfig, makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
 import { startFakeGateway, stopAllChildren } from '../fixtures/gateway-harness.ts';
 
 let h: CliHome;
@@ -130,17 +130,7 @@ describe('check', () => {
 });
 
 describe('run and status', () => {
-  const fastConfig = (port: number) => `{
-    gateway: { port: ${port} },
-    checks: {
-      'gateway.port': { schedule: '1s', timeout: '800ms', jitter: 0 },
-      'gateway.http': { schedule: '1s', timeout: '800ms', jitter: 0, options: { requestTimeoutMs: 300 } },
-      config: { enabled: false },
-      doctor: { enabled: false },
-    },
-    defaults: { failureThreshold: 2 },
-    alerting: { batchWindow: '200ms' },
-  }`;
+  const fastConfig = (port: number) => fastAgentConfig(port);
 
   it('says the gateway is down once per transition, flushes state on SIGTERM, and status reads it back', async () => {
     const gw = await startFakeGateway({ mode: 'up' });
