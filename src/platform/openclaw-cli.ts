@@ -26,7 +26,7 @@ const MAX_LISTED_DIRS = 8;
  */
 export function findOpenclawCli(opts: FindOpenclawCliOptions = {}): OpenclawCli {
   const env = opts.env ?? process.env;
-  const exec = opts.exec ?? execFileGroup;
+  const runGroup = opts.exec ?? execFileGroup;
   const found = opts.configuredPath !== undefined ? checkConfigured(opts.configuredPath, env) : searchPath(env);
 
   if (found.path === null) {
@@ -41,7 +41,7 @@ export function findOpenclawCli(opts: FindOpenclawCliOptions = {}): OpenclawCli 
   return {
     path: file,
     run: (args: readonly string[], options: ExecOptions): Promise<ExecResult> =>
-      exec(file, withOpenclawTimeout(args, options.timeoutMs), {
+      runGroup(file, withOpenclawTimeout(args, options.timeoutMs), {
         ...options,
         env: options.env ? { ...env, ...options.env } : env,
       }),
