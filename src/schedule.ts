@@ -48,6 +48,8 @@ export interface ScheduledTask {
   id: string;
   spec: ScheduleSpec;
   jitterMs: number;
+  /** Overrides the scheduler's runAtStart for this task. */
+  runAtStart?: boolean;
   /** Runs once per firing; the signal aborts when the scheduler stops. */
   run(signal: AbortSignal): Promise<void>;
 }
@@ -88,7 +90,7 @@ export class Scheduler {
     if (this.started) return;
     this.started = true;
     for (const task of this.tasks) {
-      if (this.options.runAtStart !== false) this.later(0, () => this.fire(task));
+      if ((task.runAtStart ?? this.options.runAtStart) !== false) this.later(0, () => this.fire(task));
       if (task.spec.kind === 'interval') this.every(task, task.spec.everyMs);
       else {
         // Overlap is prevented in fire(), which returns at once, so croner's own `protect` would not see the run.

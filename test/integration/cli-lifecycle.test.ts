@@ -132,3 +132,18 @@ it('masks literal credentials in webhook headers and insists on a private file f
   expect(printed.stdout).toContain('"X-Team": "ops"');
   expect(await readFile(path, 'utf8')).toContain('sup3rs3cr3tvalue');
 });
+
+it('does not re-run every check on SIGHUP: one that already has results waits for its schedule', async () => {
+  const gw = await startFakeGateway({ mode: 'up' });
+  await h.writeConfig(fastConfig(gw.port).replace("'gateway.port': { schedule: '1s'", "'gateway.port': { schedule: '1h'"));
+  const agent = h.spawnAgent();
+  await waitFor('a few gateway.http runs', async () => ((await h.readState()).checks['gateway.http']?.window.length >= 2 ? true : undefined));
+  expect((await h.readState()).checks['gateway.port'].window).toHaveLength(1);
+  agent.child.kill('SIGHUP');
+  await waitFor('the reload', () => (/config reloaded/.test(agent.output()) ? true : undefined));
+  const httpRuns = (await h.readState()).checks['gateway.http'].window.length;
+  await waitFor('gateway.http running on after the reload', async () => ((await h.readState()).checks['gateway.http'].window.length >= httpRuns + 2 ? true : undefined));
+  expect((await h.readState()).checks['gateway.port'].window).toHaveLength(1);
+  agent.child.kill('SIGTERM');
+  expect(await agent.exited).toBe(0);
+});

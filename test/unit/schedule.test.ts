@@ -117,6 +117,19 @@ describe('Scheduler', () => {
     await s.stop();
   });
 
+  it('lets a task override runAtStart, either way', async () => {
+    const waits = recorder(every(10_000));
+    const eager = recorder(every(10_000));
+    const s = new Scheduler({ random: () => 0 });
+    s.add({ ...waits.task, id: 'waits', runAtStart: false });
+    s.add({ ...eager.task, id: 'eager' });
+    s.start();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(waits.starts).toEqual([10_000]);
+    expect(eager.starts).toEqual([0, 10_000]);
+    await s.stop();
+  });
+
   it('delays each firing by a jitter in [0, jitter) drawn from the injected random', async () => {
     const draws = [0, 0.5, 0.999999];
     const { task, starts } = recorder(every(30_000), 10_000);
