@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import JSON5 from 'json5';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { CAPABILITIES, configValidateCommand, lacksText, rejectedCommand, rejectedOption } from '../src/platform/openclaw-capabilities.ts';
+import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { findJsonObject } from '../src/util/json-in-text.ts';
 import { redactPatterns } from '../src/util/redact.ts';
@@ -23,8 +25,8 @@ interface Issue {
 
 /** What `openclaw config validate --json` established, or why it could not. */
 type Validation =
-  | { ran: true; valid: boolean; issues: Issue[]; warnings: Issue[]; ms: number; reportedPath?: string }
-  | { ran: false; why: string; ms?: number; cliMissing?: boolean; searched?: string };
+  | { ran: true; valid: boolean; issues: Issue[]; warnings: Issue[]; ms: number; reportedPath?: string; reading: VersionReading }
+  | { ran: false; why: string; ms?: number; cliMissing?: boolean; searched?: string; unsupported?: VersionReading };
 
 /**
  * openclaw.json: first a local JSON5 parse (instant, pinpoints line and column), then OpenClaw's own
@@ -149,8 +151,15 @@ async function validate(ctx: CheckContext, file: string): Promise<Validation> {
   if (ctx.openclaw.path === null) {
     return { ran: false, cliMissing: true, why: 'openclaw CLI not found', searched: ctx.openclaw.notFoundReason ?? 'not searched' };
   }
+  // A release without `config validate --json` (2026.1.x) is said so once per binary, not run on every cycle.
+  const versions = versionsFor(ctx);
+  const reading = await versions.cliVersion(ctx.signal);
+  const validateArgs = configValidateCommand(reading.version);
+  const unsupported = { ran: false as const, unsupported: reading, why: lacksText('configValidateJson', reading.version) };
+  if (!validateArgs || (await versions.isMarkedMissing('configValidateJson'))) return unsupported;
+
   const budgetMs = cliCallBudgetMs(ctx.timeoutMs);
-  const raw = await ctx.openclaw.run(['config', 'validate', '--json'], {
+  const raw = await ctx.openclaw.run(validateArgs, {
     timeoutMs: budgetMs,
     signal: ctx.signal,
     // Validate the file this check read, wherever the CLI's own defaults would point.
@@ -162,6 +171,11 @@ async function validate(ctx: CheckContext, file: string): Promise<Validation> {
     return { ran: false, ms: res.durationMs, why: `openclaw config validate did not finish within ${formatDuration(budgetMs)} (killed)` };
   }
   const doc = findJsonObject(res.stdout, (v) => typeof v.valid === 'boolean');
+  // 2026.1.30: "error: unknown option '--json'" (it has no `config validate` at all).
+  if (!doc && res.code !== 0 && (rejectedOption(res, '--json') || rejectedCommand(res, 'validate'))) {
+    await versions.markMissing('configValidateJson');
+    return { ...unsupported, ms: res.durationMs };
+  }
   if (!doc) {
     const said = quoteFirstLine(res.stdout) || quoteFirstLine(res.stderr);
     const how = res.code === null ? (res.signal ? `killed by ${res.signal}` : 'did not start') : `exit ${res.code}`;
@@ -181,6 +195,7 @@ async function validate(ctx: CheckContext, file: string): Promise<Validation> {
     warnings: toIssues(doc.warnings),
     ms: res.durationMs,
     ...(typeof doc.path === 'string' ? { reportedPath: doc.path } : {}),
+    reading,
   };
 }
 
@@ -188,6 +203,17 @@ function judge(file: string, v: Validation): CheckResult {
   const metrics: Record<string, number> = {};
   if (v.ms !== undefined) metrics.validateMs = v.ms;
 
+  if (!v.ran && v.unsupported) {
+    // Not a problem with the file nor with the gateway: this release cannot validate. Said plainly, and OK.
+    return {
+      status: 'ok',
+      summary: clip(`openclaw.json parses as JSON5; schema not validated: ${v.why}`, MAX_LINE_CHARS),
+      diagnosis: 'Only the JSON5 syntax was checked: this OpenClaw release cannot validate keys and types.',
+      remedy: `Upgrade OpenClaw to ${CAPABILITIES.configValidateJson.since.text} or newer (\`openclaw update\`) for schema validation.`,
+      metrics,
+      details: { path: file, validation: v.why, openclaw: versionDetails(v.unsupported) },
+    };
+  }
   if (!v.ran) {
     // The local parse succeeded, so something is known; say what could not be checked.
     return {
@@ -207,7 +233,7 @@ function judge(file: string, v: Validation): CheckResult {
 
   metrics.issues = v.issues.length;
   metrics.warnings = v.warnings.length;
-  const details = { path: file, reportedPath: v.reportedPath, issues: v.issues, warnings: v.warnings };
+  const details = { path: file, reportedPath: v.reportedPath, issues: v.issues, warnings: v.warnings, openclaw: versionDetails(v.reading) };
 
   if (!v.valid) {
     return {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
 import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { CAPABILITIES, doctorLintCommand, lacksText, rejectedOption } from '../src/platform/openclaw-capabilities.ts';
+import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { findJsonObject } from '../src/util/json-in-text.ts';
 import { redactPatterns } from '../src/util/redact.ts';
@@ -54,8 +56,14 @@ export const doctorCheck: Check = {
       };
     }
 
+    // A release without --lint is said so plainly (and OK: its gateway is not unwell), never retried on every run.
+    const versions = versionsFor(ctx);
+    const reading = await versions.cliVersion(ctx.signal);
+    const lintArgs = doctorLintCommand(reading.version, threshold);
+    if (!lintArgs || (await versions.isMarkedMissing('doctorLint'))) return lacksLint(reading);
+
     const budgetMs = cliCallBudgetMs(ctx.timeoutMs);
-    const args = ['doctor', '--lint', '--json', '--severity-min', threshold];
+    const args = lintArgs;
     // NO_COLOR keeps escape codes out of the text form, should an older CLI ignore --json.
     // The output is parsed and quoted in pieces: mask the gateway token before either.
     const res = maskExecOutput(
@@ -92,6 +100,11 @@ export const doctorCheck: Check = {
     }
 
     const parsed = parseOutput(res);
+    // "error: unknown option '--lint'": a release the table does not place (unknown version) that lacks it.
+    if (!parsed && res.code !== 0 && rejectedOption(res, '--lint')) {
+      await versions.markMissing('doctorLint');
+      return lacksLint(reading, res.durationMs);
+    }
     if (!parsed) return unreadable(res, args, metrics);
     if (parsed.kind === 'failed') {
       return {
@@ -102,9 +115,30 @@ export const doctorCheck: Check = {
         details: { ...execDetails(res, args), ...parsed.extra },
       };
     }
-    return judge(parsed, threshold, res, args, metrics);
+    const result = judge(parsed, threshold, res, args, metrics);
+    // The release that produced the findings, for alerts and `clawmedic status`.
+    result.details = { ...(result.details as Record<string, unknown>), openclaw: versionDetails(reading) };
+    return result;
   },
 };
+
+/** The doctor check on a release without `doctor --lint` (2026.5.7 and older): OK, with what to do about it. */
+function lacksLint(reading: VersionReading, durationMs?: number): CheckResult {
+  return {
+    status: 'ok',
+    summary:
+      `doctor skipped: ${lacksText('doctorLint', reading.version)}; ` +
+      'upgrade OpenClaw (`openclaw update`) or set checks.doctor.enabled: false',
+    diagnosis:
+      `The doctor check runs \`openclaw doctor --lint --json\`, OpenClaw's read-only diagnosis, which this release does not have. ` +
+      'Plain `openclaw doctor` is never run for you: it may apply migrations and rewrite the config.',
+    remedy:
+      `Upgrade OpenClaw to ${CAPABILITIES.doctorLint.since.text} or newer (\`openclaw update\`, or \`npm install -g openclaw@latest\`), ` +
+      "or turn the check off in clawmedic's config: checks: { doctor: { enabled: false } }.",
+    ...(durationMs !== undefined ? { metrics: { durationMs } } : {}),
+    details: { skipped: 'doctor --lint is not available in this release', openclaw: versionDetails(reading) },
+  };
+}
 
 function parseOutput(res: ExecResult): Parsed | undefined {
   const doc = findJsonObject(res.stdout, (v) => Array.isArray(v.findings) || (v.ok !== undefined && 'checksRun' in v));

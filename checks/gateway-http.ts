@@ -9,6 +9,17 @@ import {
   type HttpProbeFailure,
 } from '../src/platform/http-probe.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';
+import { CAPABILITIES, lacksText, supports } from '../src/platform/openclaw-capabilities.ts';
+import { isOlder } from '../src/platform/openclaw-version.ts';
+import {
+  versionDetails,
+  versionLabel,
+  versionsFor,
+  type GatewayObservation,
+  type OpenclawVersions,
+  type ProbeSurface,
+  type VersionReading,
+} from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
 import { snippet } from './quote.ts';
@@ -67,6 +78,17 @@ export function parseHealthz(answer: HttpProbeAnswer): HealthzBody | undefined {
   return parseBody(healthzSchema, answer);
 }
 
+/**
+ * OpenClaw's Control UI page ("OpenClaw Control"): what every release answers for a path it has no route
+ * for, so what an OpenClaw older than the JSON probe endpoints answers on /healthz (2026.1.30), and one
+ * older than /startupz on /startupz (2026.7.1 and older).
+ */
+export function isControlUiPage(answer: HttpProbeAnswer): boolean {
+  if (answer.statusCode !== 200) return false;
+  const head = answer.body.slice(0, 16 * 1024);
+  return /<title>\s*OpenClaw Control\s*<\/title>/i.test(head) || /<openclaw-app[\s>]/i.test(head) || head.includes('__OPENCLAW_CONTROL_UI');
+}
+
 // ---- the check -----------------------------------------------------------------------------------------
 
 export const gatewayHttpCheck: Check = {
@@ -100,10 +122,15 @@ async function runGatewayHttp(ctx: CheckContext): Promise<CheckResult> {
   const get = (path: string) =>
     httpProbe({ host, port, path, timeoutMs: requestTimeoutMs, signal: ctx.signal, maxBodyBytes: MAX_BODY_BYTES });
 
+  const versions = versionsFor(ctx);
   const healthz = await get('/healthz');
   if (!healthz.ok) return unreachable(ctx, '/healthz', healthz, requestTimeoutMs);
   const live = parseHealthz(healthz);
-  if (!live) return notOpenclaw(ctx, '/healthz', healthz);
+  if (!live) {
+    // An OpenClaw older than the JSON probe endpoints answers /healthz with its Control UI page: alive, not a stranger.
+    if (isControlUiPage(healthz)) return withoutProbes(ctx, versions, healthz);
+    return notOpenclaw(ctx, '/healthz', healthz);
+  }
   const metrics: Record<string, number> = { latencyMs: healthz.latencyMs };
   if (!live.ok || live.status !== 'live' || healthz.statusCode !== 200) {
     return {
@@ -119,18 +146,50 @@ async function runGatewayHttp(ctx: CheckContext): Promise<CheckResult> {
   const [startupAnswer, readyAnswer] = await Promise.all([get('/startupz'), get('/readyz')]);
   if (!startupAnswer.ok) return unreachable(ctx, '/startupz', startupAnswer, requestTimeoutMs, metrics);
   if (!readyAnswer.ok) return unreachable(ctx, '/readyz', readyAnswer, requestTimeoutMs, metrics);
-  const startup = parseBody(startupzSchema, startupAnswer);
+  // /readyz is always judged: a failing channel must never hide behind a finding about another endpoint.
   const ready = parseBody(readyzSchema, readyAnswer);
-  if (!startup) return partialSurface(ctx, '/startupz', startupAnswer, metrics);
   if (!ready) return partialSurface(ctx, '/readyz', readyAnswer, metrics);
+  const startup = parseBody(startupzSchema, startupAnswer);
+  const surface: ProbeSurface = startup ? 'full' : 'no-startupz';
+  const previous = versions.recordGateway({ surface, ...(startup?.version ? { version: startup.version } : {}), at: ctx.now() });
+  const reading = await versions.gatewayVersion(ctx.signal);
+  const statusCodes = { startupz: startupAnswer.statusCode, readyz: readyAnswer.statusCode };
 
-  return judge(ctx, options, { startup, ready, statusCodes: { startupz: startupAnswer.statusCode, readyz: readyAnswer.statusCode } }, metrics);
+  // No /startupz (OpenClaw before 2026.8.2 answers it with its Control UI page): readiness from /readyz alone.
+  const s: Surfaces = startup
+    ? { startup, ready, statusCodes, derived: false, reading }
+    : { startup: startupFromReadyz(ready), ready, statusCodes, derived: true, reading };
+  const result = judge(ctx, options, s, metrics);
+  const strayStartupz = !startup && !isControlUiPage(startupAnswer);
+  return withChangeNotes(result, previous, { surface, version: startup?.version }, strayStartupz ? startupAnswer : undefined);
 }
 
 interface Surfaces {
   startup: StartupzBody;
   ready: ReadyzBody;
   statusCodes: { startupz: number; readyz: number };
+  /** True when the gateway has no /startupz and `startup` was read off /readyz. */
+  derived: boolean;
+  reading: VersionReading;
+}
+
+/** What /startupz would say, read off /readyz's failing[] for a gateway without /startupz. */
+function startupFromReadyz(ready: ReadyzBody): StartupzBody {
+  const failing = ready.failing ?? [];
+  const uptime = ready.uptimeMs !== undefined ? { uptimeMs: ready.uptimeMs } : {};
+  if (failing.includes('gateway-draining')) return { ok: false, status: 'draining', ...uptime };
+  if (failing.includes('startup-sidecars')) return { ok: false, status: 'starting', pendingReason: 'startup-sidecars', ...uptime };
+  return { ok: true, status: 'started', ...uptime };
+}
+
+/** "v2026.9.6", or for a gateway without /startupz what the CLI says and whether the gateway can be that release. */
+function gatewayVersionText(s: Surfaces): string {
+  const label = versionLabel(s.reading);
+  if (!s.derived || !s.reading.version) return label;
+  // The installed CLI is new enough to have /startupz, the gateway is not: it still runs an older release.
+  return supports('startupz', s.reading.version) === 'yes'
+    ? `an older release than the installed CLI's v${s.reading.version.text}: no /startupz`
+    : label;
 }
 
 function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metrics: Record<string, number>): CheckResult {
@@ -141,20 +200,29 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
   if (ready.eventLoop?.utilization !== undefined) metrics.eventLoopUtilization = ready.eventLoop.utilization;
 
   const failing = ready.failing ?? [];
-  const version = startup.version ? `v${startup.version}` : 'version unknown';
+  const version = gatewayVersionText(s);
   const up = uptimeMs === undefined ? 'uptime unknown' : `up ${formatDuration(uptimeMs)}`;
-  const details = { startupz: startup, readyz: ready, statusCodes: s.statusCodes };
+  const details = {
+    ...(s.derived ? {} : { startupz: startup }),
+    readyz: ready,
+    statusCodes: s.statusCodes,
+    probes: s.derived ? 'no-startupz' : 'full',
+    openclaw: versionDetails(s.reading),
+  };
   const log = gatewayLogPath(ctx.target, ctx.now());
   const base = { metrics, details };
+  // What the startup state was read from, for the diagnoses below.
+  const says = (what: string) => (s.derived ? `/readyz (this gateway has no /startupz) says ${what}` : `/startupz says ${what}`);
 
   if (startup.status === 'draining' || failing.includes('gateway-draining')) {
     return {
       status: 'warn',
       summary: 'gateway draining: shutting down or restarting',
-      diagnosis: `/startupz says "${startup.status}" and /readyz fails [${failing.join(', ')}] (${version}, ${up}): it finishes active work before it stops or restarts in place.`,
+      diagnosis: `${says(`"${startup.status}"`)} and /readyz fails [${failing.join(', ')}] (${version}, ${up}): it finishes active work before it stops or restarts in place.`,
       remedy:
         'Usually over within seconds. If it stays draining, active work is holding the drain (the shutdown budget is up to 315 s): ' +
-        `see ${log}. To cut it short: \`openclaw gateway restart --json --force\`.`,
+        // --force on restart is only known on releases with /startupz; an older one would reject the whole command.
+        `see ${log}.${s.derived ? '' : ' To cut it short: `openclaw gateway restart --json --force`.'}`,
       ...base,
     };
   }
@@ -167,7 +235,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
       return {
         status: 'warn',
         summary: `gateway starting (waiting for ${pending}), uptime not reported`,
-        diagnosis: '/startupz says "starting" without uptimeMs, so the startup grace period cannot be judged.',
+        diagnosis: `${says('"starting"')} without uptimeMs, so the startup grace period cannot be judged.`,
         remedy: `If it stays so, read ${log} for the step it waits on, then \`openclaw gateway restart --json\`.`,
         ...base,
       };
@@ -178,7 +246,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
         status: 'crit',
         summary: `gateway stuck starting for ${secs}s (waiting for ${pending})`,
         diagnosis:
-          `/startupz still says "starting" (pendingReason ${pending}) after ${secs}s of uptime, past the ${formatDuration(options.startupGraceMs)} grace period; ` +
+          `${says(`"starting" (pendingReason ${pending})`)} after ${secs}s of uptime, past the ${formatDuration(options.startupGraceMs)} grace period; ` +
           `/readyz fails [${failing.join(', ')}] (${version}). A normal cold start takes 10-20 s.`,
         remedy:
           `Read ${log} for the startup step that never finishes (sidecars, plugins, agent databases), ` +
@@ -208,7 +276,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
     return {
       status: 'warn',
       summary: `gateway not ready: ${what}`,
-      diagnosis: `/healthz is live and /startupz says "${startup.status}", but /readyz answered ${s.statusCodes.readyz} ready=${ready.ready} (${what}; ${version}, ${up}).${pluginReloadNote(ready)}`,
+      diagnosis: `/healthz is live${s.derived ? '' : ` and /startupz says "${startup.status}"`}, but /readyz answered ${s.statusCodes.readyz} ready=${ready.ready} (${what}; ${version}, ${up}).${pluginReloadNote(ready)}`,
       remedy: failing.length > 0 ? failingRemedy(failing, log) : `Read ${log} around now, and \`openclaw channels status --probe --json\`.`,
       ...base,
     };
@@ -225,7 +293,132 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
   }
 
   const degraded = ready.eventLoop?.degraded ? `; event loop degraded (${(ready.eventLoop.reasons ?? []).join(', ') || 'no reason'})` : '';
+  if (s.derived) {
+    return { status: 'ok', summary: `gateway live and ready, by /readyz alone (${version}, ${up}${degraded}; no /startupz before OpenClaw ${CAPABILITIES.startupz.since.text})`, metrics, details };
+  }
   return { status: 'ok', summary: `gateway live, started and ready (${version}, ${up}${degraded})`, metrics, details };
+}
+
+const SURFACE_RANK: Record<ProbeSurface, number> = { none: 0, 'no-startupz': 1, full: 2 };
+const SURFACE_WORDS: Record<ProbeSurface, string> = {
+  none: 'no JSON probe endpoints',
+  'no-startupz': '/healthz and /readyz without /startupz',
+  full: '/healthz, /startupz and /readyz',
+};
+
+/**
+ * Notes what changed since the last run of this agent: endpoints that appeared (an upgrade in place) are
+ * noted; endpoints that vanished (a downgrade, or a proxy that changed) make the result at least WARN,
+ * never CRIT: the gateway still answers, only less is known about it.
+ */
+function withChangeNotes(
+  result: CheckResult,
+  previous: GatewayObservation | undefined,
+  now: { surface: ProbeSurface; version: string | undefined },
+  strayStartupz: HttpProbeAnswer | undefined,
+): CheckResult {
+  const notes: string[] = [];
+  let floorWarn = false;
+  if (previous && SURFACE_RANK[now.surface] < SURFACE_RANK[previous.surface]) {
+    floorWarn = true;
+    notes.push(
+      `probe endpoints changed since the last run: ${SURFACE_WORDS[previous.surface]}${previous.version ? ` (v${previous.version})` : ''} then, ` +
+        `${SURFACE_WORDS[now.surface]} now. The gateway was replaced in place by an older OpenClaw, or a proxy in front of it changed`,
+    );
+  } else if (previous && SURFACE_RANK[now.surface] > SURFACE_RANK[previous.surface]) {
+    notes.push(`probe endpoints changed since the last run (${SURFACE_WORDS[previous.surface]} then): upgraded in place`);
+  } else if (previous?.version && now.version && previous.version !== now.version) {
+    notes.push(`version changed since the last run: v${previous.version} then, v${now.version} now`);
+  }
+  if (strayStartupz) {
+    floorWarn = true;
+    notes.push(
+      `/startupz answered HTTP ${strayStartupz.statusCode} with ${describeBody(strayStartupz)}, neither OpenClaw's JSON nor its Control UI page ` +
+        '(a proxy that forwards only some paths?); readiness was judged from /readyz alone',
+    );
+  }
+  if (notes.length === 0) return result;
+  const note = notes.join('; ');
+  const warn = floorWarn && result.status === 'ok';
+  return {
+    ...result,
+    status: warn ? 'warn' : result.status,
+    summary: warn ? `gateway answers, but ${notes[0]!.split(':')[0]}` : `${result.summary} [${notes[0]!.split(':')[0]}]`,
+    diagnosis: result.diagnosis ? `${result.diagnosis} Also: ${note}.` : `${result.summary}. ${note}.`,
+    ...(warn && !result.remedy
+      ? { remedy: 'Check what runs: `openclaw --version` and `openclaw gateway status --json`. If the change was not intended, install the intended release and restart the gateway.' }
+      : {}),
+  };
+}
+
+/**
+ * /healthz answered with OpenClaw's Control UI page: an OpenClaw older than the JSON probe endpoints
+ * (2026.1.x), alive but unable to say whether it is ready. Never a port conflict.
+ */
+async function withoutProbes(ctx: CheckContext, versions: OpenclawVersions, healthz: HttpProbeAnswer): Promise<CheckResult> {
+  const where = formatHostPort(ctx.target.host, ctx.target.port);
+  const previous = versions.recordGateway({ surface: 'none', at: ctx.now() });
+  const reading = await versions.cliVersion(ctx.signal);
+  const since = CAPABILITIES.jsonProbes.since.text;
+  const metrics = { latencyMs: healthz.latencyMs };
+  const details = {
+    path: '/healthz',
+    statusCode: healthz.statusCode,
+    contentType: healthz.contentType,
+    probes: 'none',
+    openclaw: versionDetails(reading),
+  };
+  const upgrade =
+    `Upgrade OpenClaw to ${since} or newer (\`openclaw update\`, or \`npm install -g openclaw@latest\`) for readiness probes; ` +
+    'until then gateway.port watches the process, and a gateway that stops answering is still reported.';
+
+  if (previous && previous.surface !== 'none') {
+    return {
+      status: 'warn',
+      summary: `gateway answers, but its probe endpoints changed: /healthz now answers OpenClaw's Control UI page, not the JSON of the last run`,
+      diagnosis:
+        `${where} answered ${SURFACE_WORDS[previous.surface]}${previous.version ? ` (v${previous.version})` : ''} on the last run; now /healthz gives the Control UI page (HTTP 200 HTML). ` +
+        `The gateway was replaced in place by an OpenClaw older than ${since} (installed CLI: ${versionLabel(reading)}), or a proxy in front of it now sends /healthz elsewhere. ` +
+        'It is alive (it answers HTTP); its readiness cannot be checked.',
+      remedy: 'Check what runs: `openclaw --version` and `openclaw gateway status --json`. If the change was not intended, install the intended release and restart the gateway.',
+      metrics,
+      details,
+    };
+  }
+  if (reading.version && isOlder(reading.version, CAPABILITIES.jsonProbes.since)) {
+    return {
+      status: 'ok',
+      summary: `gateway alive (OpenClaw's Control UI answers on ${where}); readiness not checked: ${lacksText('jsonProbes', reading.version)}`,
+      diagnosis: `Every path of this gateway, /healthz and /readyz included, answers with the Control UI page (HTTP 200 HTML), as OpenClaw before ${since} does.`,
+      remedy: upgrade,
+      metrics,
+      details,
+    };
+  }
+  if (reading.version && supports('jsonProbes', reading.version) === 'yes') {
+    return {
+      status: 'warn',
+      summary: `gateway alive, but /healthz answers with OpenClaw's Control UI page although the installed OpenClaw ${reading.version.text} serves JSON probes`,
+      diagnosis:
+        `${where} answers /healthz with the Control UI page (HTTP 200 HTML), as OpenClaw before ${since} does, but the installed CLI is ${reading.version.text}: ` +
+        'the running gateway is an older release (upgraded without a restart?), or a proxy in front of it sends /healthz elsewhere. Its readiness cannot be checked.',
+      remedy:
+        'Restart the gateway so it runs the installed release (`openclaw gateway restart --json`, or its service); ' +
+        'if a proxy fronts it, make it forward /healthz, /startupz and /readyz unchanged.',
+      metrics,
+      details,
+    };
+  }
+  return {
+    status: 'warn',
+    summary: `gateway alive (OpenClaw's Control UI answers on ${where}), readiness not checked: no JSON probe endpoints, and the OpenClaw version is unknown`,
+    diagnosis:
+      `/healthz answers with the Control UI page, as OpenClaw before ${since} does; which release this is could not be read (${reading.note ?? 'no version found'}), ` +
+      'so clawmedic cannot tell an old gateway from one whose probes are misrouted.',
+    remedy: `Check \`openclaw --version\` as the gateway's user (or set openclaw.bin in clawmedic's config). ${upgrade}`,
+    metrics,
+    details,
+  };
 }
 
 function pluginReloadNote(ready: ReadyzBody): string {
@@ -352,7 +545,9 @@ function partialSurface(ctx: CheckContext, path: string, answer: HttpProbeAnswer
     status: 'warn',
     summary: `gateway live, but ${path} answered HTTP ${answer.statusCode} with ${what}, not OpenClaw's JSON`,
     diagnosis: `/healthz answers like OpenClaw but ${path} does not: an OpenClaw older than the probe endpoints, or a proxy that only forwards some paths.`,
-    remedy: 'Check the version with `openclaw --version` (2026.9.x serves /healthz, /startupz and /readyz) and update with `openclaw update`, or fix the proxy.',
+    remedy:
+      `Check the version with \`openclaw --version\` (OpenClaw ${CAPABILITIES.jsonProbes.since.text} and newer serve JSON /healthz and /readyz, ` +
+      `${CAPABILITIES.startupz.since.text} and newer /startupz too) and update with \`openclaw update\`, or fix the proxy.`,
     metrics,
     details: { path, statusCode: answer.statusCode, contentType: answer.contentType, bodyStart: snippet(answer.body, ctx.target.token) },
   };

@@ -13,7 +13,7 @@ import { findPortOwner, processLabel, processName, type PortOwnerLookup, type Pr
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip } from '../src/util/text.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
-import { parseHealthz } from './gateway-http.ts';
+import { isControlUiPage, parseHealthz } from './gateway-http.ts';
 import { maskToken, snippet } from './quote.ts';
 
 export const gatewayPortOptionsSchema = z.strictObject({
@@ -120,6 +120,25 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
     return { status: 'ok', summary, ...withMetrics, details };
   }
 
+  // OpenClaw older than the JSON probe endpoints (2026.1.x) answers /healthz with its Control UI page: it is
+  // OpenClaw and it answers, whoever holds the socket. Readiness is gateway.http's to say.
+  if (probe.ok && isControlUiPage(probe)) {
+    const via = !owner ? ` (${ownerUnknownNote(lookup)})` : role === 'openclaw' ? '' : ` via ${processLabel(owner)}`;
+    const who = owner && role === 'openclaw' ? `${where} held by ${processName(owner)} (pid ${owner.pid})` : `${where} answered by OpenClaw${via}`;
+    return {
+      status: 'ok',
+      summary: `${who}; its /healthz is the Control UI page (an OpenClaw without JSON probe endpoints)`,
+      ...withMetrics,
+      details: { ...details, probes: 'none' },
+    };
+  }
+
+  // OpenClaw's own process answering something OpenClaw never says: not a port conflict, and not a
+  // process to kill on clawmedic's word.
+  if (owner && role === 'openclaw' && !(!probe.ok && (probe.kind === 'timeout-after-connect' || probe.kind === 'timeout-connect'))) {
+    return openclawOddAnswer(target, now, owner, probe, withMetrics, details);
+  }
+
   // An owner that is neither OpenClaw nor a forwarder, and does not answer like OpenClaw: another program.
   if (owner && role === 'other') {
     const answer = probe.ok ? `its /healthz answer is ${describeBody(probe)}` : `it ${failureInWords(probe.kind)}`;
@@ -175,6 +194,28 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
 
 type Details = Record<string, unknown>;
 type Metrics = { metrics?: Record<string, number> };
+
+/**
+ * OpenClaw's process holds the port and answers, but not with its JSON nor its Control UI page (WARN), or
+ * breaks the connection (CRIT). Its own restart is the remedy, never a kill as if it were a stranger.
+ */
+function openclawOddAnswer(target: GatewayTarget, now: number, owner: ProcessInfo, probe: HttpProbeOutcome, withMetrics: Metrics, details: Details): CheckResult {
+  const where = formatHostPort(target.host, target.port);
+  const answer = probe.ok ? `answers /healthz with ${describeBody(probe)}` : `${failureInWords(probe.kind)} (${probe.message})`;
+  return {
+    status: probe.ok ? 'warn' : 'crit',
+    summary: `${where} held by OpenClaw's process ${processLabel(owner)}, which ${answer}, not OpenClaw's JSON`,
+    diagnosis:
+      `${processLabel(owner)} (command line \`${commandLine(owner, target)}\`) is OpenClaw's and ${answer}. OpenClaw answers {"ok":true,"status":"live"} ` +
+      '(since 2026.5.7) or, before that, its Control UI page: this release or a plugin answers in a way clawmedic does not know, or the gateway fails while it answers. ' +
+      `${capitalize(portSourceNote(target))}.`,
+    remedy:
+      `Check the release with \`openclaw --version\` and the log ${gatewayLogPath(target, now)}; ` +
+      '`openclaw gateway restart --json` (or its service) restarts it in place.',
+    ...withMetrics,
+    ...(probe.ok ? { details: { ...details, bodyStart: snippet(probe.body, target.token) } } : { details }),
+  };
+}
 
 function timeoutInWords(probe: HttpProbeFailure, timeoutMs: number): string {
   return probe.kind === 'timeout-after-connect'

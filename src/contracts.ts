@@ -97,6 +97,11 @@ export interface CheckContext {
   history: readonly HistoryEntry[];
   exec: Exec;
   openclaw: OpenclawCli;
+  /**
+   * What is known about the OpenClaw release (the gateway's version from /startupz, the CLI's, what the
+   * gateway answered last time), shared by the checks of one agent. Absent in contexts built by hand.
+   */
+  openclawVersions?: import('./platform/openclaw-version-cache.ts').OpenclawVersions;
   log: Logger;
 }
 

@@ -2,6 +2,7 @@ import type { CheckContext, HistoryEntry, Logger, OpenclawCli } from './contract
 import type { EffectiveConfig, ResolvedCheck } from './config/load.ts';
 import { execFileGroup } from './platform/exec.ts';
 import { findOpenclawCli } from './platform/openclaw-cli.ts';
+import { OpenclawVersions } from './platform/openclaw-version-cache.ts';
 
 export type ProbeContextBase = Omit<CheckContext, 'signal' | 'timeoutMs'>;
 
@@ -21,10 +22,13 @@ export function makeContextFactory(config: EffectiveConfig, log: Logger, now: ()
     }
     return openclaw;
   };
+  // One for the agent's life: the gateway's version and the CLI's are learned once and shared by every check.
+  const openclawVersions = new OpenclawVersions({ cli: currentCli, now });
   return {
     get openclaw(): OpenclawCli {
       return currentCli();
     },
+    openclawVersions,
     forCheck(rc: ResolvedCheck, history: readonly HistoryEntry[]): ProbeContextBase {
       return {
         target: config.target,
@@ -33,6 +37,7 @@ export function makeContextFactory(config: EffectiveConfig, log: Logger, now: ()
         history,
         exec: execFileGroup,
         openclaw: currentCli(),
+        openclawVersions,
         log,
       };
     },

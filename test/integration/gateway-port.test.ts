@@ -90,13 +90,23 @@ describe('gateway.port', () => {
     expectExplained(result);
   });
 
-  it('is crit "port conflict" when an openclaw-titled process answers /healthz with something else', async () => {
+  it('is ok, not a port conflict, when OpenClaw answers /healthz with its Control UI page (a release without JSON probes)', async () => {
     const gw = await startFakeGateway({ mode: 'html' });
     const result = await run({ port: gw.port });
 
-    expect(result.status).toBe('crit');
-    expect(result.summary).toMatch(/^port conflict: .*HTML page, not OpenClaw's JSON/);
-    if (onLinux) expect(result.summary).toContain(`pid ${gw.pid}`);
+    expect(result.status).toBe('ok');
+    if (onLinux) expect(result.summary).toBe(`127.0.0.1:${gw.port} held by openclaw-gateway (pid ${gw.pid}); its /healthz is the Control UI page (an OpenClaw without JSON probe endpoints)`);
+    expect(JSON.stringify(result)).not.toMatch(/conflict|kill/);
+  });
+
+  it.runIf(onLinux)('warns, without "port conflict" or a kill, when OpenClaw\'s own process answers /healthz with something else', async () => {
+    const gw = await startFakeGateway({ mode: 'junk', junk: 'text' });
+    const result = await run({ port: gw.port });
+
+    expect(result.status).toBe('warn');
+    expect(result.summary).toBe(`127.0.0.1:${gw.port} held by OpenClaw's process pid ${gw.pid} (openclaw-gateway), which answers /healthz with text that is not JSON, not OpenClaw's JSON`);
+    expect(result.remedy).toContain('openclaw gateway restart --json');
+    expect(JSON.stringify(result)).not.toMatch(/conflict|kill -/);
     expectExplained(result);
   });
 
