@@ -48,6 +48,8 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
   if (interrupted.signal.aborted) throw new CliError('interrupted: checks cancelled', EXIT.unknown);
   const worst = outcomes.reduce<Status>((w, { outcome }) => (STATUS_RANK[outcome.result.status] > STATUS_RANK[w] ? outcome.result.status : w), 'ok');
   const gateway = `${config.target.host}:${config.target.port}`;
+  // Which OpenClaw release this is, and a line when it is outside the supported range (README "Supported OpenClaw releases").
+  const openclaw = await contexts.openclawVersions.report(interrupted.signal);
 
   if (opts.json) {
     const body = {
@@ -55,11 +57,13 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
       exitCode: NAGIOS[worst].code,
       host: hostname(),
       gateway,
+      openclaw,
       checks: outcomes.map(({ rc, outcome }) => ({ id: rc.check.id, ...outcome.result, durationMs: outcome.durationMs, at: new Date(outcome.at).toISOString() })),
     };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     process.stdout.write(renderNagios(worst, outcomes, gateway));
+    if (openclaw.note) process.stdout.write(`note: ${oneLine(openclaw.note)}\n`);
   }
   return NAGIOS[worst].code;
 }

@@ -37,6 +37,8 @@ interface StatusView {
   notices: ReadonlyArray<{ kind: string; movedTo?: string; reason?: string; at?: number }>;
   agent: Partial<AgentInfo> & { running: boolean };
   gateway: string;
+  /** The OpenClaw release the checks last named (gateway.http first), where that came from, and when. */
+  openclaw?: { version: string; source: string; seenAt: string };
   checks: CheckView[];
   alerts: AlertSnapshot | null;
 }
@@ -63,6 +65,7 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
     notices: store.existed && !store.corrupt ? [...store.notices] : [],
     agent: { ...agent, running: agent.pid ? isProcessAlive(agent.pid) : false },
     gateway: `${config.target.host}:${config.target.port}`,
+    ...lastOpenclawVersion(store),
     checks,
     alerts: alerts ?? null,
   };
@@ -126,6 +129,7 @@ function ago(iso: string | null | undefined, now: number): string {
 function renderText(view: StatusView, now: number): string {
   const out: string[] = [];
   out.push(`gateway ${view.gateway}   state file ${view.stateFile}${view.updatedAt ? ` (written ${ago(view.updatedAt, now)})` : ''}`);
+  if (view.openclaw) out.push(`openclaw ${view.openclaw.version} (${view.openclaw.source}, seen ${ago(view.openclaw.seenAt, now)})`);
   if (!view.exists) out.push('no state yet: the agent has not run (start it with `clawmedic run`)');
   if (view.corrupt) out.push(`state file unusable: ${view.corrupt.reason} (the agent will move it aside and start fresh)`);
   for (const n of view.notices ?? []) {
@@ -167,4 +171,19 @@ function renderText(view: StatusView, now: number): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The OpenClaw release the last results name: gateway.http's first, as it has the running gateway's own word. */
+function lastOpenclawVersion(store: StateStore): { openclaw?: NonNullable<StatusView['openclaw']> } {
+  if (store.corrupt) return {};
+  const ids = ['gateway.http', ...store.checkIds().filter((id) => id !== 'gateway.http')];
+  for (const id of ids) {
+    const last = store.check(id)?.last;
+    const o = (last?.result.details as { openclaw?: { version?: unknown; source?: unknown } } | undefined)?.openclaw;
+    if (last && typeof o?.version === 'string') {
+      const source = o.source === 'gateway' ? 'reported by the gateway' : o.source === 'package' ? 'installed package' : 'openclaw --version';
+      return { openclaw: { version: o.version, source, seenAt: new Date(last.at).toISOString() } };
+    }
+  }
+  return {};
 }

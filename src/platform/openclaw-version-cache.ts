@@ -7,7 +7,7 @@ import { realpath, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { OpenclawCli } from '../contracts.ts';
 import { clip, collapseWhitespace, stripControl } from '../util/text.ts';
-import type { Capability } from './openclaw-capabilities.ts';
+import { supportRange, type Capability, type SupportLevel } from './openclaw-capabilities.ts';
 import { parseOpenclawVersion, type OpenclawVersion } from './openclaw-version.ts';
 
 export type VersionSource = 'gateway' | 'package' | 'cli';
@@ -30,6 +30,14 @@ export interface GatewayObservation {
   version?: string;
   /** Epoch ms. */
   at: number;
+}
+
+/** What `clawmedic check` says about the release: version, where it came from, support level, and a note when outside the range. */
+export interface OpenclawReport {
+  version?: string;
+  source: string;
+  support: SupportLevel;
+  note?: string;
 }
 
 export interface OpenclawVersionsOptions {
@@ -104,6 +112,16 @@ export class OpenclawVersions {
     const parsed = parseOpenclawVersion(this.observed?.version);
     if (parsed) return { version: parsed, source: 'gateway' };
     return this.cliEntry?.reading;
+  }
+
+  /**
+   * The release in use (the gateway's when /startupz said it, else the installed CLI's) and where it stands
+   * against clawmedic's supported range, with a line to print when it is outside.
+   */
+  async report(signal?: AbortSignal): Promise<OpenclawReport> {
+    const reading = await this.gatewayVersion(signal);
+    const range = supportRange(reading.version, reading.note);
+    return { ...versionDetails(reading), support: range.level, ...(range.note ? { note: range.note } : {}) };
   }
 
   /** What the gateway answered this time; returns what it answered the time before (to notice a change). */
