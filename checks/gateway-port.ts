@@ -18,7 +18,7 @@ import { maskToken, snippet } from './quote.ts';
 
 export const gatewayPortOptionsSchema = z.strictObject({
   /** How long the minimal GET /healthz may go unanswered after connect before the listener counts as hung. */
-  requestTimeoutMs: z.number().int().positive().default(3_000),
+  requestTimeoutMs: z.number().int().positive().max(600_000).default(3_000),
 });
 
 const DEADLINE_MARGIN_MS = 200;

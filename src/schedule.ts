@@ -1,9 +1,13 @@
 import { Cron } from 'croner';
 import { formatDuration, parseDuration } from './util/duration.ts';
+import { longTimeout, type LongTimer } from './util/timers.ts';
 
 export type ScheduleSpec =
   | { kind: 'interval'; everyMs: number; text: string }
   | { kind: 'cron'; expr: string; timezone?: string; text: string };
+
+/** The longest fixed interval a schedule may have. */
+export const MAX_INTERVAL_MS = 366 * 86_400_000;
 
 /** A duration ("30s") is a fixed interval; anything else must be a cron expression (5 or 6 fields). */
 export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
@@ -18,6 +22,7 @@ export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
   const everyMs = parseDuration(text);
   if (everyMs !== undefined) {
     if (everyMs < 1_000) throw new Error(`interval "${text}" is shorter than 1s`);
+    if (everyMs > MAX_INTERVAL_MS) throw new Error(`interval "${text}" is longer than ${formatDuration(MAX_INTERVAL_MS)}; use a cron expression for rarer runs`);
     return { kind: 'interval', everyMs, text };
   }
   try {
@@ -69,7 +74,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   private readonly running = new Map<string, Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<LongTimer>();
   private readonly crons: Cron[] = [];
   private readonly stopController = new AbortController();
   private readonly random: () => number;
@@ -100,6 +105,13 @@ export class Scheduler {
     }
   }
 
+  /** Runs a task now, without jitter, unless it is already running (then that run stands for this one). */
+  runNow(id: string): void {
+    const task = this.tasks.find((t) => t.id === id);
+    if (!task || !this.started || this.stopController.signal.aborted || this.running.has(id)) return;
+    this.fire(task, { jitter: false });
+  }
+
   /** Whether a task is mid-run (for status and tests). */
   isRunning(id: string): boolean {
     return this.running.has(id);
@@ -108,7 +120,7 @@ export class Scheduler {
   /** Stops firing, aborts running tasks and waits for them up to graceMs. */
   async stop(graceMs = 5_000): Promise<void> {
     for (const cron of this.crons) cron.stop();
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) t.clear();
     this.timers.clear();
     this.stopController.abort();
     const pending = [...this.running.values()];
@@ -132,13 +144,13 @@ export class Scheduler {
     });
   }
 
-  private fire(task: ScheduledTask): void {
+  private fire(task: ScheduledTask, { jitter: withJitter = true } = {}): void {
     if (this.stopController.signal.aborted) return;
     if (this.running.has(task.id)) {
       this.options.onSkip?.(task.id);
       return;
     }
-    const jitter = task.jitterMs > 0 ? Math.floor(this.random() * task.jitterMs) : 0;
+    const jitter = withJitter && task.jitterMs > 0 ? Math.floor(this.random() * task.jitterMs) : 0;
     const run = (async () => {
       if (jitter > 0) await this.sleep(jitter);
       if (this.stopController.signal.aborted) return;
@@ -162,8 +174,9 @@ export class Scheduler {
     });
   }
 
+  /** Any delay, however long: an interval of weeks is waited out in steps, never overflowing a timer. */
   private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
+    const t = longTimeout(() => {
       this.timers.delete(t);
       fn();
     }, ms);

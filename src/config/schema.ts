@@ -1,20 +1,30 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../platform/net.ts';
-import { parseDuration } from '../util/duration.ts';
+import { formatDuration, parseDuration } from '../util/duration.ts';
 
-/** "30s", "5m", or a number of milliseconds. */
-export const duration = z
-  .union([z.number().int().nonnegative(), z.string()], { error: 'expected a duration such as "30s", "5m", "2h", or milliseconds as a number' })
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value;
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "2h")` });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .meta({ description: 'A duration such as "30s", "5m", "2h", or milliseconds as a number' });
+/** No duration in the config may exceed this (a year): anything longer is a typo, not a setting. */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
+/** "30s", "5m", or a number of milliseconds; at most `max` (default a year). */
+export function durationUpTo(max: number, why?: string) {
+  return z
+    .union([z.number().int().nonnegative(), z.string()], { error: 'expected a duration such as "30s", "5m", "2h", or milliseconds as a number' })
+    .transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value : parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "2h")` });
+        return z.NEVER;
+      }
+      if (ms > max) {
+        ctx.addIssue({ code: 'custom', message: `${typeof value === 'number' ? `${value} ms` : `"${value}"`} is longer than the ${formatDuration(max)} allowed here${why ? ` (${why})` : ''}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({ description: `A duration such as "30s", "5m", "2h", or milliseconds as a number (at most ${formatDuration(max)})` });
+}
+
+export const duration = durationUpTo(MAX_DURATION_MS);
 
 /** A secret: "env:NAME", "file:/absolute/path", or (discouraged) the literal value. */
 export const secretRef = z
@@ -42,8 +52,8 @@ const checkEntry = z.strictObject({
     .optional()
     .meta({ description: 'A duration ("30s") for a fixed interval, or a cron expression (seconds allowed: "*/15 * * * * *")' }),
   timezone: z.string().optional().meta({ description: 'Time zone for a cron schedule, e.g. "Europe/Berlin"' }),
-  timeout: duration.refine((ms) => ms > 0, 'a timeout must be longer than 0').optional(),
-  jitter: duration.optional(),
+  timeout: durationUpTo(3_600_000, 'a check still running after an hour is hung').refine((ms) => ms > 0, 'a timeout must be longer than 0').optional(),
+  jitter: durationUpTo(3_600_000).optional(),
   failureThreshold: z.number().int().min(1).max(100).optional(),
   successThreshold: z.number().int().min(1).max(100).optional(),
   dependsOn: z.array(z.string()).optional(),
@@ -112,16 +122,16 @@ export const configSchema = z
       .meta({ description: 'Notifiers by name; default: one console notifier' }),
     alerting: z
       .strictObject({
-        batchWindow: duration.default(10_000),
+        batchWindow: durationUpTo(3_600_000, 'alerts held longer are late, not batched').default(10_000),
         sendResolved: z.boolean().default(true),
         reminders: z.array(duration).max(10).default([1_800_000, 7_200_000, 28_800_000]),
         fallback: z.string().optional().meta({ description: 'Notifier that receives what another could not deliver' }),
         deliveryDeadline: duration.default(86_400_000),
-        retryBackoff: duration
+        retryBackoff: durationUpTo(86_400_000)
           .refine((ms) => ms >= 1_000, 'retryBackoff must be at least 1s (a shorter one retries a failing receiver too fast)')
           .default(5_000)
           .meta({ description: 'First retry delay of a failed delivery (at least 1s); it doubles up to retryBackoffMax' }),
-        retryBackoffMax: duration.default(300_000),
+        retryBackoffMax: durationUpTo(86_400_000).default(300_000),
         maintenance: z.array(maintenanceWindow).default([]),
       })
       .default({
