@@ -26,9 +26,9 @@ import { snippet } from './quote.ts';
 
 export const gatewayHttpOptionsSchema = z.strictObject({
   /** Per-request deadline; capped so that the check's two request rounds fit in its timeout. */
-  requestTimeoutMs: z.number().int().positive().max(600_000).default(3_000),
+  requestTimeoutMs: z.number().int().positive().default(3_000),
   /** How long (by the uptime the gateway reports) "starting" is normal. A cold start took ~18 s here. */
-  startupGraceMs: z.number().int().nonnegative().max(86_400_000).default(120_000),
+  startupGraceMs: z.number().int().nonnegative().default(120_000),
 });
 export type GatewayHttpOptions = z.output<typeof gatewayHttpOptionsSchema>;
 
@@ -250,7 +250,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
           `/readyz fails [${failing.join(', ')}] (${version}). A normal cold start takes 10-20 s.`,
         remedy:
           `Read ${log} for the startup step that never finishes (sidecars, plugins, agent databases), ` +
-          'check the config with `openclaw config validate --json` and `openclaw doctor --lint --json`, then `openclaw gateway restart --json`.',
+          `check the config with ${cliHints(s.reading)}, then \`openclaw gateway restart --json\`.`,
         ...base,
       };
     }
@@ -259,7 +259,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
         status: 'warn',
         summary: `gateway starting (${up}); not ready: failing ${otherFailing.join(', ')}`,
         diagnosis: `Still in its ${formatDuration(options.startupGraceMs)} startup grace period, but /readyz also fails entries that are not part of startup: ${otherFailing.join(', ')}.`,
-        remedy: failingRemedy(otherFailing, log),
+        remedy: failingRemedy(otherFailing, log, s.reading),
         ...base,
       };
     }
@@ -277,7 +277,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
       status: 'warn',
       summary: `gateway not ready: ${what}`,
       diagnosis: `/healthz is live${s.derived ? '' : ` and /startupz says "${startup.status}"`}, but /readyz answered ${s.statusCodes.readyz} ready=${ready.ready} (${what}; ${version}, ${up}).${pluginReloadNote(ready)}`,
-      remedy: failing.length > 0 ? failingRemedy(failing, log) : `Read ${log} around now, and \`openclaw channels status --probe --json\`.`,
+      remedy: failing.length > 0 ? failingRemedy(failing, log, s.reading) : `Read ${log} around now, and \`openclaw channels status --probe --json\`.`,
       ...base,
     };
   }
@@ -428,17 +428,28 @@ function pluginReloadNote(ready: ReadyzBody): string {
   return ` Plugin reload: phase ${String(pr.phase ?? '?')} for ${ids}${typeof pr.reason === 'string' ? ` (${pr.reason})` : ''}.`;
 }
 
-/** Concrete advice per failing[] entry (REFERENCE.md 1.2 lists the values). */
-function failingRemedy(failing: string[], log: string): string {
+/** The read-only diagnosis commands this release has: `doctor --lint` only from 2026.6.11, and never plain doctor. */
+function doctorHint(reading: VersionReading): string {
+  return supports('doctorLint', reading.version) === 'no'
+    ? `\`openclaw doctor --non-interactive\` (${reading.version?.text ?? 'this release'} has no read-only --lint; it may apply safe migrations)`
+    : '`openclaw doctor --lint --json`';
+}
+
+function cliHints(reading: VersionReading): string {
+  return supports('configValidateJson', reading.version) === 'no' ? doctorHint(reading) : `\`openclaw config validate --json\` and ${doctorHint(reading)}`;
+}
+
+/** Concrete advice per failing[] entry (REFERENCE.md 1.2 lists the values), in commands the release has. */
+function failingRemedy(failing: string[], log: string, reading: VersionReading): string {
   const out: string[] = [];
   const channels: string[] = [];
   for (const f of failing) {
     if (f === 'plugin-reload') {
       out.push('plugin-reload: a plugin reload is pending or failed (see pluginReload in /readyz and plugin errors in the log); `openclaw gateway restart --json` reloads all plugins.');
     } else if (f.startsWith('agent-database:')) {
-      out.push(`${f}: that agent's database did not open; run \`openclaw doctor --lint --json\` and read the log. Do not delete state/*.sqlite while the gateway runs.`);
+      out.push(`${f}: that agent's database did not open; run ${doctorHint(reading)} and read the log. Do not delete state/*.sqlite while the gateway runs.`);
     } else if (f === 'state-database') {
-      out.push('state-database: the gateway state database is unavailable; check disk space and permissions of the state dir, then `openclaw doctor --lint --json`.');
+      out.push(`state-database: the gateway state database is unavailable; check disk space and permissions of the state dir, then ${doctorHint(reading)}.`);
     } else if (f === 'internal') {
       out.push('internal: an internal subsystem failed; the log says which.');
     } else if (f === 'startup-sidecars') {

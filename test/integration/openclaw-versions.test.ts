@@ -83,6 +83,16 @@ describe('gateway.http and gateway.port on a gateway like 2026.7.1 (no /startupz
     expect(draining.http.remedy).not.toContain('--force');
   });
 
+  it('advises only commands the release has: no `doctor --lint` on 2026.5.7', async () => {
+    const { cli } = await cliLike('2026.5.7');
+    const { http } = await probe({ mode: 'readyz-failing', failing: ['state-database'], version: '2026.5.7', title: 'openclaw' }, cli);
+
+    expect(http.status).toBe('warn');
+    expect(http.summary).toBe('gateway not ready: failing state-database');
+    expect(http.remedy).not.toContain('doctor --lint');
+    expect(http.remedy).toContain('`openclaw doctor --non-interactive` (2026.5.7 has no read-only --lint');
+  });
+
   it('says the gateway runs an older release than the installed CLI, without alarm', async () => {
     const { cli } = await cliLike('2026.9.6');
     const { http } = await probe({ mode: 'up', version: '2026.7.1' }, cli);
