@@ -1,0 +1,17 @@
+// Mutation testing of the core's unit tests: `npm run test:mutation` (not part of `npm test`).
+// Per file while iterating: `npx stryker run --mutate src/alerts/outbox.ts`.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.stryker.config.ts' },
+  mutate: ['src/evaluate/*.ts', 'src/alerts/outbox.ts', 'src/alerts/planner.ts', 'src/util/redact.ts', 'src/schedule.ts'],
+  coverageAnalysis: 'perTest',
+  // The machine has 2 cores shared with others.
+  concurrency: 2,
+  ignorePatterns: ['dist', '.cache', 'coverage', 'reports', 'bench', 'deploy', 'docs', 'test/e2e', 'test/integration'],
+  reporters: ['clear-text', 'progress', 'html'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  thresholds: { high: 95, low: 90, break: 90 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
