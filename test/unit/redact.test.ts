@@ -38,6 +38,19 @@ describe('redactPatterns', () => {
     expect(redactPatterns(input)).toBe(expected);
   });
 
+  it.each([
+    ['Bearer followed by two spaces', 'sent with Bearer  eyJhbGciOiJIUzI1NiJ9 today', 'sent with Bearer *** today'],
+    ['a Basic credential, in any case', 'header basic dXNlcjpwYXNzd29yZA== sent', 'header basic *** sent'],
+    ['apikey= without a separator', 'apikey=ABCDEF0123', 'apikey=***'],
+    ['api-key: with a dash', 'api-key: ABCDEF0123', 'api-key: ***'],
+  ])('masks %s', (_name, input, expected) => {
+    expect(redactPatterns(input)).toBe(expected);
+  });
+
+  it('leaves a short value after a key alone: fewer than 4 characters is not a secret', () => {
+    expect(redactPatterns('token=abc password: xy')).toBe('token=abc password: xy');
+  });
+
   it('masks sk- API keys', () => {
     expect(redactPatterns('key sk-proj-abcdefghijklmnop1234 rejected')).toBe('key sk-*** rejected');
   });
