@@ -10,6 +10,9 @@ import { isProcessAlive } from './platform/process.ts';
 import { makeContextFactory } from './probe-context.ts';
 import { runCheck } from './runner.ts';
 import { describeSchedule, Scheduler } from './schedule.ts';
+import { AgentFaults } from './self/faults.ts';
+import { SELF_CHECK_ID } from './self/check.ts';
+import { SECTION_SCHEMAS } from './state-sections.ts';
 import { StateStore } from './state/store.ts';
 import { oneLine } from './util/text.ts';
 
@@ -38,6 +41,8 @@ export type AlertSinkFactory = (args: {
   log: AppLogger;
   now: () => number;
   host: string;
+  /** Where the sink reports its own failures (alert evaluation, the silences file). */
+  faults?: AgentFaults;
 }) => AlertSink;
 
 export class AgentError extends Error {
@@ -87,6 +92,8 @@ const LEVEL_FOR: Record<CheckState, 'info' | 'warn' | 'error'> = {
  */
 export class Agent {
   readonly store: StateStore;
+  /** clawmedic's own faults (files it cannot write or read...), read by the clawmedic.self check. */
+  readonly faults: AgentFaults;
   private config: EffectiveConfig;
   private log: AppLogger;
   private readonly now: () => number;
@@ -97,9 +104,10 @@ export class Agent {
   private stopping: Promise<void> | undefined;
   private lifecycle: Promise<void> = Promise.resolve();
 
-  private constructor(config: EffectiveConfig, store: StateStore, log: AppLogger, now: () => number, alertFactory: AlertSinkFactory) {
+  private constructor(config: EffectiveConfig, store: StateStore, faults: AgentFaults, log: AppLogger, now: () => number, alertFactory: AlertSinkFactory) {
     this.config = config;
     this.store = store;
+    this.faults = faults;
     this.log = log;
     this.now = now;
     this.alertFactory = alertFactory;
@@ -108,12 +116,16 @@ export class Agent {
   static async start(opts: AgentOptions & { alerts: AlertSinkFactory }): Promise<Agent> {
     const now = opts.now ?? Date.now;
     const state = opts.config.file.state;
+    // Created first: a state file that cannot be read or written is the first fault the agent may meet.
+    const faults = new AgentFaults(opts.log, now);
     // Writes are debounced: a whole-file rewrite per result would wear out an SD card.
     const store = await StateStore.open(opts.config.statePath, {
       now,
       log: opts.log,
       flushDelayMs: 5_000,
       limits: { windowMaxEntries: state.maxResults, windowMaxAgeMs: state.maxAge },
+      sections: SECTION_SCHEMAS,
+      faults,
     });
     const other = otherAgentOn(store);
     if (other !== undefined) {
@@ -122,10 +134,20 @@ export class Agent {
         `another clawmedic agent (pid ${other}) is using ${store.path}; two would overwrite each other's state and send every alert twice. Stop it first.`,
       );
     }
-    const agent = new Agent(opts.config, store, opts.log, now, opts.alerts);
-    agent.startParts();
-    // Written at once (not after the debounce), so a second agent started now sees this one.
-    await store.flush();
+    const agent = new Agent(opts.config, store, faults, opts.log, now, opts.alerts);
+    // The self check runs as soon as a fault appears or clears, not at its next scheduled time.
+    faults.onChange(() => agent.scheduler?.runNow(SELF_CHECK_ID));
+    try {
+      agent.startParts();
+    } catch (err) {
+      // Nothing may keep running after a failed start: the caller reports the error and exits.
+      await agent.stopParts({ drain: false }).catch(() => undefined);
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+    // Written at once (not after the debounce), so a second agent started now sees this one. A write that
+    // fails is a fault (reported, alerted by clawmedic.self, retried); the agent runs on.
+    await store.flush().catch(() => undefined);
     return agent;
   }
 
@@ -182,8 +204,8 @@ export class Agent {
     const { config, log } = this;
     const host = hostname();
     const notifiers = this.buildNotifiers();
-    this.alerts = this.alertFactory({ config, store: this.store, notifiers, log, now: this.now, host });
-    const contexts = makeContextFactory(config, log, this.now);
+    this.alerts = this.alertFactory({ config, store: this.store, notifiers, log, now: this.now, host, faults: this.faults });
+    const contexts = makeContextFactory(config, log, this.now, () => this.faults.list());
     const enabled = config.checks.filter((rc) => rc.enabled);
     this.store.prune(
       enabled.map((rc) => rc.check.id),
@@ -192,7 +214,13 @@ export class Agent {
 
     const scheduler = new Scheduler({
       onSkip: (id) => log.warn({ check: id }, `${id}: previous run still going at its next scheduled time; skipped this one`),
-      onError: (id, err) => log.error({ check: id, err }, `${id}: unexpected error in the check cycle`),
+      onError: (id, err) =>
+        this.faults.report(`cycle:${id}`, {
+          severity: 'crit',
+          summary: `the ${id} cycle failed: ${config.redactor.text(err instanceof Error ? err.message : String(err))}`,
+          consequence: `${id} results are not recorded or alerted until it works again`,
+          remedy: 'This is a clawmedic bug or a damaged state: run `clawmedic status`, and report the log line with --debug.',
+        }),
     });
     for (const rc of enabled) {
       scheduler.add({
@@ -271,6 +299,7 @@ export class Agent {
     }
     const state = this.store.check(id)?.machine.state;
     if (state) this.alerts?.onResult?.(id, result, state);
+    this.faults.clear(`cycle:${id}`);
   }
 
   private buildNotifiers(): RoutedNotifier[] {

@@ -1,16 +1,8 @@
-import { dirname, join } from 'node:path';
 import type { AlertSinkFactory } from './agent.ts';
 import { withAlertingDefaults } from './alerts/config.ts';
 import { AlertRouter } from './alerts/router.ts';
 import { SilenceFile } from './alerts/silences.ts';
 import type { EffectiveConfig } from './config/load.ts';
-
-export const SILENCES_NAME = 'clawmedic.silences.json';
-
-/** Silences live in their own file beside the state file: `clawmedic silence` writes it while the agent runs. */
-export function silencesPath(config: EffectiveConfig): string {
-  return join(dirname(config.statePath), SILENCES_NAME);
-}
 
 /** The alerting settings of the config file, in the router's terms. */
 export function alertingConfigOf(config: EffectiveConfig) {
@@ -34,7 +26,7 @@ export function dependencyMapOf(config: EffectiveConfig): Record<string, string[
 }
 
 /** Builds the alert router the agent feeds with transitions. */
-export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, log, now, host }) => {
+export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, log, now, host, faults }) => {
   const fallback = config.file.alerting.fallback;
   const names = new Set(notifiers.map((n) => n.notifier.name));
   if (fallback && !names.has(fallback)) log.error(`alerting.fallback "${fallback}" is not a working notifier; failed deliveries have no fallback`);
@@ -49,7 +41,8 @@ export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, lo
     now,
     log: log.child({ part: 'alerts' }),
     redact: (text) => config.redactor.text(text),
-    silences: new SilenceFile(silencesPath(config), { now }),
+    silences: new SilenceFile(config.silencesPath, { now }),
+    ...(faults ? { faults } : {}),
   });
   return router;
 };

@@ -103,6 +103,34 @@ export interface CheckContext {
    */
   openclawVersions?: import('./platform/openclaw-version-cache.ts').OpenclawVersions;
   log: Logger;
+  /** clawmedic's own files and the faults the running agent met (what the clawmedic.self check reads). */
+  self?: SelfView;
+}
+
+/** Something that went wrong inside clawmedic itself: a file it cannot write or read, a failed evaluation. */
+export interface AgentFault {
+  /** What failed, e.g. "state.write", "silences", "alerts", "cycle:gateway.http". */
+  key: string;
+  severity: 'warn' | 'crit';
+  /** One line: what failed and why ("cannot write state file /x: no space left on device (ENOSPC)"). */
+  summary: string;
+  /** What it means for the person relying on clawmedic ("alerts are kept in memory until ..."). */
+  consequence?: string;
+  remedy?: string;
+  path?: string;
+  /** errno code when there is one (ENOSPC, EROFS, EACCES...). */
+  code?: string;
+  /** Epoch ms of the first failure in this run of failures. */
+  since: number;
+  /** Failed attempts since then. */
+  count: number;
+}
+
+export interface SelfView {
+  statePath: string;
+  silencesPath: string;
+  /** Faults in force in the running agent; none in a one-shot `clawmedic check`. */
+  faults(): readonly AgentFault[];
 }
 
 export interface Check {
@@ -115,6 +143,9 @@ export interface Check {
     timeoutMs: number;
     /** Default check-specific options. */
     options?: Record<string, unknown>;
+    /** Thresholds for this check when the config sets none for it (else the config's defaults apply). */
+    failureThreshold?: number;
+    successThreshold?: number;
   };
   /** Inhibition: while one of these is failing, this check is not alerted on separately. */
   dependsOn?: string[];

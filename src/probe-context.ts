@@ -1,4 +1,4 @@
-import type { CheckContext, HistoryEntry, Logger, OpenclawCli } from './contracts.ts';
+import type { AgentFault, CheckContext, HistoryEntry, Logger, OpenclawCli, SelfView } from './contracts.ts';
 import type { EffectiveConfig, ResolvedCheck } from './config/load.ts';
 import { execFileGroup } from './platform/exec.ts';
 import { findOpenclawCli } from './platform/openclaw-cli.ts';
@@ -9,8 +9,12 @@ export type ProbeContextBase = Omit<CheckContext, 'signal' | 'timeoutMs'>;
 /** How often a missing openclaw CLI is looked for again: it may be installed while the agent runs. */
 const RESEARCH_MS = 60_000;
 
-/** What every check run needs but its signal: built once per agent (or per `check` command). */
-export function makeContextFactory(config: EffectiveConfig, log: Logger, now: () => number = Date.now) {
+/**
+ * What every check run needs but its signal: built once per agent (or per `check` command). `faults` is
+ * the running agent's own (none for a one-shot `check`).
+ */
+export function makeContextFactory(config: EffectiveConfig, log: Logger, now: () => number = Date.now, faults: () => readonly AgentFault[] = () => []) {
+  const self: SelfView = { statePath: config.statePath, silencesPath: config.silencesPath, faults };
   const find = () => findOpenclawCli({ ...(config.openclawBin ? { configuredPath: config.openclawBin } : {}), exec: execFileGroup });
   let openclaw: OpenclawCli = find();
   let searchedAt = now();
@@ -39,6 +43,7 @@ export function makeContextFactory(config: EffectiveConfig, log: Logger, now: ()
         openclaw: currentCli(),
         openclawVersions,
         log,
+        self,
       };
     },
   };

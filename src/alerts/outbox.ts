@@ -4,6 +4,7 @@ import type { AlertBatch, Logger, Notifier } from '../contracts.ts';
 import type { PersistentSections } from '../state/types.ts';
 import { attemptTimeoutFor, raceAbort, timeoutController } from './abort.ts';
 import { retryDelay } from './backoff.ts';
+import { timerDelay } from '../util/timers.ts';
 import type { AlertingConfig } from './config.ts';
 import { OUTBOX_SECTION } from './types.ts';
 import type { OutboxEntry, OutboxSection } from './types.ts';
@@ -195,10 +196,11 @@ export class Outbox {
     }
     const wait = entry.nextAttemptAt - this.deps.now();
     if (wait > 0) {
+      // kick() re-checks the entry when it fires, so a wait longer than a timer can hold is simply clamped.
       worker.timer = setTimeout(() => {
         worker.timer = undefined;
         this.kick(name);
-      }, wait);
+      }, timerDelay(wait));
       worker.timer.unref?.();
       return;
     }
@@ -314,8 +316,9 @@ export class Outbox {
     try {
       await this.deps.sections.flush();
     } catch (err) {
-      // Not a reason to hold an alert back: it goes out, it just would not survive a crash.
-      this.deps.log.error({ err: this.describe(err) }, 'outbox: cannot write the state file');
+      // Not a reason to hold an alert back: it goes out, it just would not survive a crash. The store
+      // reports the failed write once as a fault; here it is only detail.
+      this.deps.log.debug({ err: this.describe(err) }, 'outbox: cannot write the state file');
     }
   }
 

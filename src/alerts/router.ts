@@ -1,5 +1,7 @@
 import type { CheckResult, Logger, Notifier } from '../contracts.ts';
 import type { CheckState, Transition } from '../evaluate/types.ts';
+import { silencesFault } from '../self/file-faults.ts';
+import type { FaultSink } from '../state/store.ts';
 import type { PersistentSections } from '../state/types.ts';
 import { BatchWindow, batchesFor } from './batcher.ts';
 import type { AlertingConfig } from './config.ts';
@@ -36,6 +38,8 @@ export interface AlertRouterDeps {
   silences?: SilenceSource;
   /** Backoff jitter; Math.random unless a test pins it. */
   random?: () => number;
+  /** Told when alert evaluation or the silences file fails (and when it works again). */
+  faults?: FaultSink;
 }
 
 export interface IncidentView extends Incident {
@@ -202,7 +206,18 @@ export class AlertRouter {
   private evaluate(): Promise<void> {
     this.chain = this.chain
       .then(() => this.evaluateNow())
-      .catch((err: unknown) => this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'alert evaluation failed'));
+      .then(() => this.deps.faults?.clear('alerts'))
+      .catch((err: unknown) => {
+        const why = this.deps.redact(err instanceof Error ? err.message : String(err));
+        if (this.deps.faults) {
+          this.deps.faults.report('alerts', {
+            severity: 'crit',
+            summary: `alert evaluation failed: ${why}`,
+            consequence: 'alerts may not be sent until it works again (state changes are still logged)',
+            remedy: 'This is a clawmedic bug or a damaged state file: run `clawmedic status`, and report the log line with --debug.',
+          });
+        } else this.deps.log.error({ err }, 'alert evaluation failed');
+      });
     return this.chain;
   }
 
@@ -234,9 +249,12 @@ export class AlertRouter {
     try {
       this.silences = await this.deps.silences.current(now);
       this.silenceError = undefined;
+      this.deps.faults?.clear('silences');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (message !== this.silenceError) this.deps.log.warn({ err: message }, 'cannot read silences; keeping the last good ones');
+      if (this.deps.faults) {
+        this.deps.faults.report('silences', silencesFault(this.deps.silences.path, err, `the last good silences are kept (${this.silences.length} known)`));
+      } else if (message !== this.silenceError) this.deps.log.warn({ err: message }, 'cannot read silences; keeping the last good ones');
       this.silenceError = message;
     }
     return this.silences.filter((s) => isActive(s, now));

@@ -17,6 +17,8 @@ export interface Silence {
 
 /** Where the router gets the silences in force; SilenceFile is the real one. */
 export interface SilenceSource {
+  /** The file it reads, when it is one (named in fault reports). */
+  readonly path?: string;
   current(now: number): Promise<Silence[]>;
 }
 
@@ -114,8 +116,16 @@ export class SilenceFile implements SilenceSource {
    * filter is empty. Returns the removed ones (expired ones are pruned silently).
    */
   async clear(filter: { id?: string; checks?: string[] } = {}): Promise<Silence[]> {
-    const active = await this.list();
     const all = filter.id === undefined && (filter.checks === undefined || filter.checks.length === 0);
+    let active: Silence[];
+    try {
+      active = await this.list();
+    } catch (err) {
+      // Clearing all of them is how a damaged file is mended: nothing in it can be trusted anyway.
+      if (!all) throw new Error(`${(err as Error).message}; \`clawmedic silence clear\` (without checks or --id) replaces it with an empty one`);
+      await this.write([]);
+      return [];
+    }
     const matches = (s: Silence): boolean =>
       all || s.id === filter.id || (filter.checks ?? []).some((c) => s.checks.includes(c));
     const removed = active.filter(matches);
@@ -145,8 +155,11 @@ export class SilenceFile implements SilenceSource {
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     const body = `${JSON.stringify({ version: 1, silences }, null, 2)}\n`;
-    const handle = await open(tmp, 'w', 0o644);
+    // 0600 like the state file: reasons and names of who silenced what are nobody else's business.
+    const handle = await open(tmp, 'wx', 0o600);
     try {
+      // The umask can only narrow the mode; chmod makes it exactly 0600 whatever the umask.
+      await handle.chmod(0o600);
       await handle.writeFile(body, 'utf8');
       await handle.sync();
     } finally {

@@ -3,6 +3,7 @@ import type { CheckResult, Status } from '../contracts.ts';
 import type { ResolvedCheck } from '../config/load.ts';
 import { STATUS_RANK } from '../evaluate/state-machine.ts';
 import { makeContextFactory } from '../probe-context.ts';
+import { SELF_CHECK_ID } from '../self/check.ts';
 import { runCheck, type RunOutcome } from '../runner.ts';
 import { formatDuration } from '../util/duration.ts';
 import { oneLine } from '../util/text.ts';
@@ -71,7 +72,7 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
 function selectChecks(all: ResolvedCheck[], ids: string[]): ResolvedCheck[] {
   if (ids.length === 0) {
     const enabled = all.filter((rc) => rc.enabled);
-    if (enabled.length === 0) throw new CliError('every check is disabled in the config; name one to run it anyway', EXIT.unknown);
+    if (!enabled.some((rc) => rc.check.id !== SELF_CHECK_ID)) throw new CliError('every check is disabled in the config; name one to run it anyway', EXIT.unknown);
     return enabled;
   }
   const byId = new Map(all.map((rc) => [rc.check.id, rc]));

@@ -15,12 +15,11 @@ interface JsonOption {
 
 /** `clawmedic config validate`: every problem at once; exit 0, or 2 when any is an error. */
 export function configValidateCommand(opts: GlobalOptions & JsonOption): number {
-  const { config, problems } = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}) });
+  const { path, config, problems } = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}) });
   // Building a notifier checks what only its factory knows (e.g. the URL an env: reference holds); it sends nothing.
   if (config) problems.push(...buildNotifiers(config, silentLogger, Date.now).problems.filter((p) => !config.notifierProblems.includes(p)));
   const errors = problems.filter((p) => p.level === 'error');
   const exitCode = errors.length > 0 ? EXIT.config : EXIT.ok;
-  const path = config?.path ?? problems[0]?.path;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ valid: errors.length === 0, path, source: config?.source, problems }, null, 2)}\n`);
     return exitCode;
@@ -30,7 +29,7 @@ export function configValidateCommand(opts: GlobalOptions & JsonOption): number 
     process.stdout.write(`config OK: ${what}\n`);
   } else {
     const out = errors.length ? process.stderr : process.stdout;
-    out.write(`${errors.length ? 'config invalid' : 'config OK with warnings'}: ${config?.path ?? ''}\n${formatProblems(problems)}\n`);
+    out.write(`${errors.length ? 'config invalid' : 'config OK with warnings'}: ${path}\n${formatProblems(problems)}\n`);
   }
   return exitCode;
 }

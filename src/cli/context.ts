@@ -16,10 +16,10 @@ export function formatProblems(problems: Problem[]): string {
  * agent still runs); any other error stops the command with the list.
  */
 export function loadForCommand(opts: GlobalOptions, exitCode: number = EXIT.config): { config: EffectiveConfig; problems: Problem[] } {
-  const { config, problems } = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}) });
+  const { path, config, problems } = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}) });
   const fatal = problems.filter((p) => p.level === 'error' && !config?.notifierProblems.includes(p));
   if (!config || fatal.length > 0) {
-    const header = config ? `invalid config ${config.path}` : 'invalid config';
+    const header = `invalid config ${path}`;
     throw new CliError(`${header}:\n${formatProblems(fatal.length ? fatal : problems)}`, exitCode);
   }
   return { config, problems };

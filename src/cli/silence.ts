@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { silencesPath } from '../alert-sink.ts';
 import { SilenceFile, type Silence } from '../alerts/silences.ts';
 import { parseDuration } from '../util/duration.ts';
 import { loadForCommand, type GlobalOptions } from './context.ts';
@@ -14,7 +13,7 @@ export interface SilenceAddOptions extends GlobalOptions {
 
 function fileFor(opts: GlobalOptions): { file: SilenceFile; known: string[] } {
   const { config } = loadForCommand(opts);
-  return { file: new SilenceFile(silencesPath(config)), known: config.checks.map((rc) => rc.check.id) };
+  return { file: new SilenceFile(config.silencesPath), known: config.checks.map((rc) => rc.check.id) };
 }
 
 /** `clawmedic silence [checks...] --for 2h`: alerts about these checks (or all) are held back until then. */

@@ -1,9 +1,10 @@
 import type { AgentInfo } from '../agent.ts';
-import { alertingConfigOf, dependencyMapOf, silencesPath } from '../alert-sink.ts';
+import { alertingConfigOf, dependencyMapOf } from '../alert-sink.ts';
 import { AlertRouter, type AlertSnapshot } from '../alerts/router.ts';
 import { SilenceFile } from '../alerts/silences.ts';
 import type { EffectiveConfig } from '../config/load.ts';
 import { silentLogger } from '../logger.ts';
+import { SECTION_SCHEMAS } from '../state-sections.ts';
 import { StateFileError, StateStore } from '../state/store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { oneLine } from '../util/text.ts';
@@ -34,7 +35,9 @@ interface StatusView {
   exists: boolean;
   updatedAt: string | null;
   corrupt: { reason: string; kind: string } | null;
-  notices: ReadonlyArray<{ kind: string; movedTo?: string; reason?: string; at?: number }>;
+  notices: ReadonlyArray<{ kind: string; movedTo?: string; reason?: string; at?: number; part?: string }>;
+  /** What is wrong with clawmedic's own files (a damaged part of the state, an unreadable silences file); exit 1 when any. */
+  problems: string[];
   agent: Partial<AgentInfo> & { running: boolean };
   gateway: string;
   /** The OpenClaw release the checks last named (gateway.http first), where that came from, and when. */
@@ -48,7 +51,7 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
   const { config } = loadForCommand(opts);
   let store: StateStore;
   try {
-    store = await StateStore.readOnly(config.statePath);
+    store = await StateStore.readOnly(config.statePath, { sections: SECTION_SCHEMAS });
   } catch (err) {
     if (err instanceof StateFileError) throw new CliError(err.message, EXIT.failure);
     throw err;
@@ -57,12 +60,17 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
   const agent = store.section<Partial<AgentInfo>>('agent', () => ({}));
   const checks = checkViews(config, store);
   const alerts = store.corrupt ? undefined : await alertSnapshot(config, store, now);
+  const problems = [
+    ...store.damaged.map((d) => `state file part ${d.part} is damaged (${d.reason}): the agent resets it at its next start and keeps a copy`),
+    ...(await silencesProblem(config.silencesPath)),
+  ];
   const view: StatusView = {
     stateFile: store.path,
     exists: store.existed,
     updatedAt: store.existed && !store.corrupt ? new Date(store.updatedAt).toISOString() : null,
     corrupt: store.corrupt ?? null,
     notices: store.existed && !store.corrupt ? [...store.notices] : [],
+    problems,
     agent: { ...agent, running: agent.pid ? isProcessAlive(agent.pid) : false },
     gateway: `${config.target.host}:${config.target.port}`,
     ...lastOpenclawVersion(store),
@@ -75,7 +83,17 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
     process.stdout.write(config.redactor.text(renderText(view, now)));
   }
   // The report above says what is wrong with the file; the exit code lets scripts notice too.
-  return store.corrupt ? EXIT.failure : EXIT.ok;
+  return store.corrupt || problems.length ? EXIT.failure : EXIT.ok;
+}
+
+/** The silences file is read on its own: the router keeps the last good silences quietly, status must not. */
+async function silencesProblem(path: string): Promise<string[]> {
+  try {
+    await new SilenceFile(path).load();
+    return [];
+  } catch (err) {
+    return [`${oneLine(err instanceof Error ? err.message : String(err))}: silences in it are not applied`];
+  }
 }
 
 function checkViews(config: EffectiveConfig, store: StateStore): CheckView[] {
@@ -114,7 +132,7 @@ async function alertSnapshot(config: EffectiveConfig, store: StateStore, now: nu
     now: () => now,
     log: silentLogger,
     redact: (text) => config.redactor.text(text),
-    silences: new SilenceFile(silencesPath(config), { now: () => now }),
+    silences: new SilenceFile(config.silencesPath, { now: () => now }),
   });
   return router.snapshot();
 }
@@ -134,7 +152,9 @@ function renderText(view: StatusView, now: number): string {
   if (view.corrupt) out.push(`state file unusable: ${view.corrupt.reason} (the agent will move it aside and start fresh)`);
   for (const n of view.notices ?? []) {
     if (n.kind === 'quarantined' && n.at) out.push(`notice: a corrupt state file was moved to ${n.movedTo} ${ago(new Date(n.at).toISOString(), now)} (${n.reason})`);
+    if (n.kind === 'part-reset' && n.at) out.push(`notice: ${n.part} of the state file was damaged and reset ${ago(new Date(n.at).toISOString(), now)} (${n.reason}); copy kept as ${n.movedTo || '(none)'}`);
   }
+  for (const p of view.problems) out.push(`problem: ${p}`);
   const agent = view.agent;
   if (agent.pid) {
     const state = agent.running ? 'running' : agent.stoppedAt ? `stopped ${ago(agent.stoppedAt, now)}` : 'not running (it did not stop cleanly)';

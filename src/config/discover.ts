@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { FileReadError, readRegularFile } from '../util/read-file.ts';
 import { homedir, userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import JSON5 from 'json5';
@@ -96,13 +96,16 @@ export function discoverGateway(env: NodeJS.ProcessEnv = process.env, configPath
   };
 }
 
+/** openclaw.json is small; a larger file is not OpenClaw's config. */
+const MAX_OPENCLAW_CONFIG_BYTES = 4 * 1024 * 1024;
+
 function readGatewaySettings(path: string, notes: string[]): OpenclawGatewaySettings {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_OPENCLAW_CONFIG_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') notes.push(`cannot read ${path} (${code ?? 'error'}); using defaults`);
+    const code = (err as FileReadError).code;
+    if (code !== 'ENOENT') notes.push(`${(err as Error).message}; using default gateway settings`);
     return {};
   }
   try {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import JSON5 from 'json5';
 import type { z } from 'zod';
@@ -8,7 +8,10 @@ import type { Check, GatewayTarget, NotifierFactory } from '../contracts.ts';
 import type { MachineConfig } from '../evaluate/types.ts';
 import { parseSchedule, shortestPeriodMs, type ScheduleSpec } from '../schedule.ts';
 import { formatDuration } from '../util/duration.ts';
+import { selfCheck } from '../self/check.ts';
 import { Redactor } from '../util/redact.ts';
+import { type FileReadError, readRegularFile } from '../util/read-file.ts';
+import { findTooDeep } from './nesting.ts';
 import { discoverGateway, locateOpenclaw } from './discover.ts';
 import { configSchema, NOTIFIER_COMMON_KEYS, type ConfigFile, type NotifierEntry } from './schema.ts';
 import { isSecretReference, literalSecretsOf, resolveSecret } from './secrets.ts';
@@ -50,6 +53,8 @@ export interface EffectiveConfig {
   /** Where the gateway token came from, when there is one. */
   tokenSource?: string;
   statePath: string;
+  /** Beside the state file: `clawmedic silence` writes it while the agent runs. */
+  silencesPath: string;
   openclawBin?: string;
   checks: ResolvedCheck[];
   notifiers: NotifierSpec[];
@@ -59,9 +64,15 @@ export interface EffectiveConfig {
 }
 
 export interface LoadResult {
+  /** The config file path looked at (whether or not it exists or loaded). */
+  path: string;
   config?: EffectiveConfig;
   problems: Problem[];
 }
+
+/** A config file is a few KiB; these bound what a damaged or hostile one can cost. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_DEPTH = 64;
 
 export interface LoadOptions {
   /** --config flag. */
@@ -80,6 +91,7 @@ export class ConfigError extends Error {
 
 export const DEFAULT_CONFIG_NAME = 'clawmedic.json5';
 export const DEFAULT_STATE_NAME = 'clawmedic.state.json';
+export const SILENCES_NAME = 'clawmedic.silences.json';
 
 /** --config, then CLAWMEDIC_CONFIG, then clawmedic.json5 in OpenClaw's state directory. */
 export function configPathFor(opts: LoadOptions): { path: string; explicit: boolean } {
@@ -99,25 +111,30 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   let source: EffectiveConfig['source'] = 'embedded default';
   let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_CONFIG_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const { code, why } = err as FileReadError;
     if (code !== 'ENOENT' || explicit) {
-      const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-      return { problems: [{ path, message: `cannot read config: ${why}`, level: 'error' }] };
+      const words: Record<string, string> = { ENOENT: 'file not found', EACCES: 'permission denied', EISDIR: 'is a directory' };
+      return { path, problems: [{ path, message: `cannot read config: ${words[code] ?? why}`, level: 'error' }] };
     }
   }
   if (text !== undefined) {
     source = 'file';
+    const deep = findTooDeep(text, MAX_CONFIG_DEPTH);
+    if (deep) {
+      return { path, problems: [{ path: `${path}:${deep.line}:${deep.column}`, message: `nested more than ${MAX_CONFIG_DEPTH} levels deep; a clawmedic config needs about 5`, level: 'error' }] };
+    }
     try {
       raw = text.trim() === '' ? {} : JSON5.parse(text);
     } catch (err) {
       const e = err as SyntaxError & { lineNumber?: number; columnNumber?: number };
       const where = e.lineNumber ? `${path}:${e.lineNumber}:${e.columnNumber ?? 0}` : path;
-      return { problems: [{ path: where, message: `syntax error: ${e.message.replace(/^JSON5: /, '')}`, level: 'error' }] };
+      const message = e instanceof SyntaxError ? `syntax error: ${e.message.replace(/^JSON5: /, '')}` : `cannot be parsed: ${String((err as Error)?.message ?? err)}`;
+      return { path, problems: [{ path: where, message, level: 'error' }] };
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      return { problems: [{ path, message: 'the config must be an object ({ ... })', level: 'error' }] };
+      return { path, problems: [{ path, message: 'the config must be an object ({ ... })', level: 'error' }] };
     }
   }
 
@@ -127,7 +144,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     shapeProblems.push(...zodProblems(parsed.error.issues));
     // Keep validating what is left, so one typo does not hide the next problem.
     parsed = configSchema.safeParse(withoutInvalid(raw as Record<string, unknown>, parsed.error.issues));
-    if (!parsed.success) return { problems: shapeProblems };
+    if (!parsed.success) return { path, problems: shapeProblems };
   }
   const file = parsed.data;
   const shapeNotifierProblems = shapeProblems.filter((p) => p.path.startsWith('notifiers.'));
@@ -174,10 +191,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     try {
       parseSchedule(w.cron, w.timezone);
     } catch (err) {
-      problems.push({ path: `alerting.maintenance.${i}.cron`, message: (err as Error).message, level: 'error' });
+      problems.push({ path: `alerting.maintenance.${i}.${scheduleKeyOf(err) === 'timezone' ? 'timezone' : 'cron'}`, message: (err as Error).message, level: 'error' });
     }
   });
 
+  const statePath = file.state.path ? resolve(dirname(path), file.state.path) : join(dirname(path), DEFAULT_STATE_NAME);
   const config: EffectiveConfig = {
     path,
     source,
@@ -185,30 +203,34 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     target,
     discoveryNotes: discovered.notes,
     ...(token && tokenSource ? { tokenSource } : {}),
-    statePath: file.state.path ? resolve(dirname(path), file.state.path) : join(dirname(path), DEFAULT_STATE_NAME),
+    statePath,
+    silencesPath: join(dirname(statePath), SILENCES_NAME),
     ...(file.openclaw.bin ? { openclawBin: file.openclaw.bin } : {}),
     checks,
     notifiers: specs,
     notifierProblems,
     redactor,
   };
-  return { config, problems };
+  return { path, config, problems };
 }
 
+/** The gateway's checks, then clawmedic's check of itself. */
+const ALL_CHECKS: readonly Check[] = [...builtinChecks, selfCheck];
+
 function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
-  const known = new Map(builtinChecks.map((c) => [c.id, c]));
+  const known = new Map(ALL_CHECKS.map((c) => [c.id, c]));
   for (const id of Object.keys(file.checks)) {
     if (!known.has(id)) problems.push({ path: `checks.${id}`, message: `unknown check (known: ${[...known.keys()].join(', ')})`, level: 'error' });
   }
   const resolved: ResolvedCheck[] = [];
-  for (const check of builtinChecks) {
+  for (const check of ALL_CHECKS) {
     const entry = file.checks[check.id] ?? {};
     const at = `checks.${check.id}`;
     let schedule: ScheduleSpec;
     try {
       schedule = parseSchedule(entry.schedule ?? check.defaults.schedule, entry.timezone);
     } catch (err) {
-      problems.push({ path: `${at}.schedule`, message: (err as Error).message, level: 'error' });
+      problems.push({ path: `${at}.${scheduleKeyOf(err)}`, message: (err as Error).message, level: 'error' });
       continue;
     }
     const period = shortestPeriodMs(schedule);
@@ -239,8 +261,8 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
       // Default jitter: a tenth of the period, at most 5 s, so checks of many hosts don't fire in lockstep.
       jitterMs: Math.min(entry.jitter ?? Math.min(5_000, Math.floor(period / 10)), Math.max(0, period - timeoutMs)),
       machine: {
-        failureThreshold: entry.failureThreshold ?? file.defaults.failureThreshold,
-        successThreshold: entry.successThreshold ?? file.defaults.successThreshold,
+        failureThreshold: entry.failureThreshold ?? check.defaults.failureThreshold ?? file.defaults.failureThreshold,
+        successThreshold: entry.successThreshold ?? check.defaults.successThreshold ?? file.defaults.successThreshold,
         flapping: file.defaults.flapping,
       },
       options: checkOptions(check, entry.options, `${at}.options`, problems),
@@ -248,6 +270,11 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
     });
   }
   return resolved;
+}
+
+/** Which key a parseSchedule error is about: the time zone is checked first and named in the message. */
+function scheduleKeyOf(err: unknown): 'schedule' | 'timezone' {
+  return err instanceof Error && err.message.startsWith('unknown time zone') ? 'timezone' : 'schedule';
 }
 
 function checkOptions(check: Check, given: Record<string, unknown> | undefined, at: string, problems: Problem[]): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../util/read-file.ts';
 import type { Redactor } from '../util/redact.ts';
 
 export class SecretError extends Error {
@@ -55,7 +55,8 @@ export function resolveSecret(ref: string, redactor: Redactor, env: NodeJS.Proce
     const path = ref.slice(5);
     if (!path.startsWith('/')) throw new SecretError(`"${ref}" must name an absolute path`);
     try {
-      value = readFileSync(path, 'utf8').trim();
+      // A secret is a line, not a file of megabytes; a FIFO would block the agent forever.
+      value = readRegularFile(path, 64 * 1024).trim();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new SecretError(`cannot read secret file ${path} (${code ?? 'error'})`);

@@ -3,6 +3,7 @@ import { chmod, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { isProcessAlive } from '../platform/process.ts';
+import { describeErrno } from '../util/errno.ts';
 
 // A lowdb adapter that replaces the file atomically and durably. lowdb's own TextFile (steno) renames a
 // temp file into place, but neither fsyncs nor sets a mode, so after a power cut the file can be empty
@@ -85,7 +86,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       if (err instanceof CorruptFileError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return null;
-      throw new StateFileError(`cannot read state file ${this.path}: ${describe(code, err)}`, { path: this.path, code, cause: err });
+      throw new StateFileError(`cannot read state file ${this.path}: ${describeErrno(code, err)}`, { path: this.path, code, cause: err });
     }
     return this.options.parse(text);
   }
@@ -165,7 +166,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     } catch (err) {
       await unlink(temp).catch(() => undefined);
       const code = (err as NodeJS.ErrnoException).code;
-      throw new StateFileError(`cannot write state file ${this.path}: ${describe(code, err)}`, { path: this.path, code, cause: err });
+      throw new StateFileError(`cannot write state file ${this.path}: ${describeErrno(code, err)}`, { path: this.path, code, cause: err });
     }
     await syncDir(dir);
     this.lastWrite = { bytes: Buffer.byteLength(text), ms: performance.now() - started };
@@ -188,24 +189,5 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     // Some platforms and file systems cannot fsync a directory (Windows, some network mounts); the
     // rename has happened, only its durability across a power cut is weaker there.
-  }
-}
-
-
-function describe(code: string | undefined, err: unknown): string {
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied (${code})`;
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTFILE':
-      return 'not a regular file';
-    case 'ENOSPC':
-      return 'no space left on device (ENOSPC)';
-    case 'EROFS':
-      return 'read-only file system (EROFS)';
-    default:
-      return code ? `${(err as Error).message}` : String((err as Error)?.message ?? err);
   }
 }

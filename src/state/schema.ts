@@ -27,10 +27,23 @@ export interface CheckRecord {
 
 /** Something a later reader (e.g. `clawmedic status`) should be told about the file itself. */
 export interface StateNotice {
-  kind: 'quarantined';
+  /** 'quarantined': the whole file was moved aside; 'part-reset': one damaged part was reset, a copy of the file kept. */
+  kind: 'quarantined' | 'part-reset';
   /** Epoch ms. */
   at: number;
+  /** Where the unusable file (or the copy holding the damaged part) is. */
   movedTo: string;
+  reason: string;
+  /** For 'part-reset': which part, e.g. "sections.outbox" or "checks.gateway.http". */
+  part?: string;
+}
+
+/** Schemas of the named sections whose owners are known; others pass through unchecked. */
+export type SectionSchemas = Readonly<Record<string, z.ZodType>>;
+
+/** A part of an otherwise good file that failed its schema and was dropped. */
+export interface DamagedPart {
+  part: string;
   reason: string;
 }
 
@@ -103,13 +116,14 @@ const checkRecord = z.looseObject({
   transitions: z.array(transition),
 });
 
-const notice = z.looseObject({ kind: z.string(), at: epoch, movedTo: z.string(), reason: z.string() });
+const notice = z.looseObject({ kind: z.string(), at: epoch, movedTo: z.string(), reason: z.string(), part: z.string().optional() });
 
+// Check records and sections are validated one by one (below), so one damaged part does not cost the rest.
 const stateV1 = z.looseObject({
   schemaVersion: z.literal(1),
   createdAt: epoch,
   updatedAt: epoch,
-  checks: z.record(z.string(), checkRecord),
+  checks: z.record(z.string(), z.unknown()),
   sections: z.record(z.string(), z.unknown()),
   // Absent in files written before notices existed; same version, since it is additive.
   notices: z.array(notice).default([]),
@@ -122,11 +136,14 @@ const stateV1 = z.looseObject({
 const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {};
 
 export type ParseOutcome =
-  | { ok: true; data: StateData; migratedFrom?: number }
+  | { ok: true; data: StateData; migratedFrom?: number; damaged: DamagedPart[] }
   | { ok: false; kind: 'corrupt' | 'newer'; reason: string };
 
-/** Parses and validates the file's text; never throws. */
-export function parseState(text: string): ParseOutcome {
+/**
+ * Parses and validates the file's text; never throws. A damaged check record or section (one that fails
+ * its schema) is dropped and listed in `damaged`; the rest of the file is kept.
+ */
+export function parseState(text: string, sectionSchemas: SectionSchemas = {}): ParseOutcome {
   if (text.trim() === '') return { ok: false, kind: 'corrupt', reason: 'the file is empty' };
   let raw: unknown;
   try {
@@ -162,7 +179,27 @@ export function parseState(text: string): ParseOutcome {
   }
   // The validator checked every key the code reads; extra keys pass through untouched.
   const data = parsed.data as unknown as StateData;
-  return version === SCHEMA_VERSION ? { ok: true, data } : { ok: true, data, migratedFrom: version };
+  const damaged = [
+    ...dropInvalid(data.checks as Record<string, unknown>, 'checks', () => checkRecord),
+    ...dropInvalid(data.sections, 'sections', (name) => (Object.hasOwn(sectionSchemas, name) ? sectionSchemas[name] : undefined)),
+  ];
+  return version === SCHEMA_VERSION ? { ok: true, data, damaged } : { ok: true, data, migratedFrom: version, damaged };
+}
+
+/** Removes the members of `record` that fail their schema; returns what was removed and why. */
+function dropInvalid(record: Record<string, unknown>, prefix: string, schemaOf: (key: string) => z.ZodType | undefined): DamagedPart[] {
+  const damaged: DamagedPart[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    const schema = schemaOf(key);
+    if (!schema) continue;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) continue;
+    const issue = parsed.error.issues[0];
+    const where = issue ? formatPath(issue.path) : '';
+    damaged.push({ part: `${prefix}.${key}`, reason: `wrong shape${where ? ` at ${where}` : ''}: ${issue?.message ?? 'invalid'}` });
+    delete record[key];
+  }
+  return damaged;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -1,11 +1,14 @@
-import { chmod, rename, stat } from 'node:fs/promises';
+import { chmod, copyFile, rename, stat } from 'node:fs/promises';
 import { Low } from 'lowdb';
 import type { CheckResult, HistoryEntry, Logger } from '../contracts.ts';
 import { evaluate, initialMachineState } from '../evaluate/state-machine.ts';
 import type { MachineConfig, Transition } from '../evaluate/types.ts';
 import { Redactor } from '../util/redact.ts';
 import { AtomicJsonFile, CorruptFileError, StateFileError, type WriteStats } from './atomic-file.ts';
-import { type CheckRecord, emptyState, parseState, type StateData, type StateNotice } from './schema.ts';
+import { stateReadFault, stateUnmovableFault, stateWriteFault } from '../self/file-faults.ts';
+import { describeErrno } from '../util/errno.ts';
+import type { FaultReport } from '../self/faults.ts';
+import { type CheckRecord, type DamagedPart, emptyState, parseState, type SectionSchemas, type StateData, type StateNotice } from './schema.ts';
 import type { PersistentSections } from './types.ts';
 
 export { CorruptFileError, StateFileError } from './atomic-file.ts';
@@ -50,7 +53,20 @@ export interface StateStoreOptions {
   limits?: Partial<StateLimits>;
   /** Delay between the first change and the write that saves it (default 1000 ms). */
   flushDelayMs?: number;
+  /** Schemas of the named sections, checked on load: a damaged one is reset, a copy of the file kept. */
+  sections?: SectionSchemas;
+  /** Told when the file cannot be written or read (and when it can again); the agent's self check reads it. */
+  faults?: FaultSink;
 }
+
+/** Where the store reports that its file cannot be written or read. */
+export interface FaultSink {
+  report(key: string, fault: FaultReport): void;
+  clear(key: string): void;
+}
+
+/** Longest wait between two attempts to write a file that could not be written. */
+const MAX_RETRY_MS = 30_000;
 
 export interface Quarantine {
   /** Where the unusable file now is. */
@@ -87,6 +103,8 @@ export class StateStore implements PersistentSections {
   readonly quarantined: Quarantine | undefined;
   /** Set when readOnly() found the file unusable (it is left where it is). */
   readonly corrupt: { reason: string; kind: 'corrupt' | 'newer' } | undefined;
+  /** Parts of the file that failed their schema (readOnly(): found; open(): reset, a copy of the file kept). */
+  readonly damaged: readonly DamagedPart[];
 
   private readonly db: Low<StateData>;
   private readonly file: AtomicJsonFile<StateData>;
@@ -100,6 +118,8 @@ export class StateStore implements PersistentSections {
   private inFlight: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private writes = 0;
+  private failedWrites = 0;
+  private readonly faults: FaultSink | undefined;
 
   private constructor(init: {
     path: string;
@@ -110,6 +130,7 @@ export class StateStore implements PersistentSections {
     options: StateStoreOptions;
     quarantined?: Quarantine;
     corrupt?: { reason: string; kind: 'corrupt' | 'newer' };
+    damaged?: DamagedPart[];
   }) {
     this.path = init.path;
     this.readOnly = init.readOnly;
@@ -118,6 +139,8 @@ export class StateStore implements PersistentSections {
     this.file = init.file;
     this.quarantined = init.quarantined;
     this.corrupt = init.corrupt;
+    this.damaged = init.damaged ?? [];
+    this.faults = init.options.faults;
     this.now = init.options.now ?? Date.now;
     this.log = init.options.log ?? SILENT;
     this.limits = { ...DEFAULT_STATE_LIMITS, ...init.options.limits };
@@ -125,52 +148,79 @@ export class StateStore implements PersistentSections {
   }
 
   /**
-   * Opens (or starts) the state file for the agent. An unusable file is moved aside to
-   * `<path>.corrupt-<time>` and a fresh state begins; a file that cannot be read throws StateFileError.
+   * Opens (or starts) the state file for the agent. Never fails for the file's sake: an unusable file
+   * (corrupt, unreadable, not a file) is moved aside to `<path>.corrupt-<time>` and a fresh state begins;
+   * a damaged part (a check record or section failing its schema) is reset and a copy of the file kept;
+   * a file that can be neither read nor moved aside is reported to `faults` and the agent runs on an
+   * empty state in memory.
    */
   static async open(path: string, options: StateStoreOptions = {}): Promise<StateStore> {
     const now = options.now ?? Date.now;
     const log = options.log ?? SILENT;
-    const file = adapterFor(path);
+    const file = adapterFor(path, options.sections);
     await file.removeStrayTemps();
     const db = new Low<StateData>(file, emptyState(now()));
     let existed = true;
     let quarantined: Quarantine | undefined;
+    const notices: StateNotice[] = [];
     try {
       const data = await file.read();
       if (data === null) existed = false;
       else db.data = data;
     } catch (err) {
-      if (!(err instanceof CorruptFileError)) throw err;
-      quarantined = await quarantine(path, err, now());
-      const what = err.kind === 'newer' ? 'written by a newer clawmedic' : 'unusable';
-      log.warn(
-        { path, movedTo: quarantined.movedTo, reason: quarantined.reason },
-        `state file ${path} was ${what} (${quarantined.reason}); moved to ${quarantined.movedTo}, starting fresh`,
-      );
-      db.data.notices.push({ kind: 'quarantined', ...quarantined });
+      existed = false;
+      const code = (err as StateFileError).code;
+      // A directory, FIFO or device at the state path is somebody's: reported, never moved.
+      if (!(err instanceof CorruptFileError) && (code === 'EISDIR' || code === 'ENOTFILE')) {
+        options.faults?.report('state.read', stateReadFault(path, err));
+      } else {
+        const unusable = err instanceof CorruptFileError ? err : new CorruptFileError(`it cannot be read: ${describeErrno(code, (err as StateFileError).cause)}`);
+        try {
+          quarantined = await quarantine(path, unusable, now());
+          existed = true;
+          const what = unusable.kind === 'newer' ? 'written by a newer clawmedic' : 'unusable';
+          log.warn(
+            { path, movedTo: quarantined.movedTo, reason: quarantined.reason },
+            `state file ${path} was ${what} (${quarantined.reason}); moved to ${quarantined.movedTo}, starting fresh`,
+          );
+          notices.push({ kind: 'quarantined', ...quarantined });
+        } catch (moveErr) {
+          options.faults?.report('state.read', stateUnmovableFault(path, unusable.reason, (moveErr as StateFileError).cause ?? moveErr));
+        }
+      }
+    }
+    const damaged = file.lastDamaged;
+    if (existed && !quarantined && damaged.length) {
+      const copy = await keepCopy(path, now());
+      for (const d of damaged) {
+        log.warn({ path, part: d.part, reason: d.reason, copy }, `state file ${path}: ${d.part} was damaged (${d.reason}); reset it, the file is kept as ${copy ?? '(no copy: it could not be written)'}`);
+        notices.push({ kind: 'part-reset', at: now(), movedTo: copy ?? '', reason: d.reason, part: d.part });
+      }
     }
     if (existed && !quarantined) {
       try {
         if (await file.tightenMode()) log.warn({ path }, `state file ${path} was readable by others; its mode is now 0600`);
       } catch (err) {
         // Not fatal: the next write replaces the file with a 0600 one anyway.
-        log.warn({ path, err: (err as Error).message }, `could not narrow the mode of state file ${path}`);
+        log.warn({ path, err }, `could not narrow the mode of state file ${path}`);
       }
     }
-    const store = new StateStore({ path, readOnly: false, existed, db, file, options, ...(quarantined ? { quarantined } : {}) });
-    if (quarantined) {
-      // Written at once, so the notice survives even if the agent stops before its first cycle.
+    const store = new StateStore({ path, readOnly: false, existed, db, file, options, damaged, ...(quarantined ? { quarantined } : {}) });
+    if (notices.length) {
+      db.data.notices.push(...notices);
+      if (db.data.notices.length > store.limits.noticesMax) db.data.notices.splice(0, db.data.notices.length - store.limits.noticesMax);
+      // Written at once, so the notice survives even if the agent stops before its first cycle. A write
+      // that fails is a fault the store reports; it does not stop the start.
       store.dirty = true;
-      await store.flush();
+      await store.flush().catch(() => undefined);
     }
     return store;
   }
 
   /** Reads the file for `status` and the like: never writes, never moves it, reports what is wrong instead. */
-  static async readOnly(path: string, options: Pick<StateStoreOptions, 'now' | 'log'> = {}): Promise<StateStore> {
+  static async readOnly(path: string, options: Pick<StateStoreOptions, 'now' | 'log' | 'sections'> = {}): Promise<StateStore> {
     const now = options.now ?? Date.now;
-    const file = adapterFor(path);
+    const file = adapterFor(path, options.sections);
     const db = new Low<StateData>(file, emptyState(now()));
     let existed = true;
     let corrupt: { reason: string; kind: 'corrupt' | 'newer' } | undefined;
@@ -182,7 +232,7 @@ export class StateStore implements PersistentSections {
       if (!(err instanceof CorruptFileError)) throw err;
       corrupt = { reason: err.reason, kind: err.kind };
     }
-    return new StateStore({ path, readOnly: true, existed, db, file, options, ...(corrupt ? { corrupt } : {}) });
+    return new StateStore({ path, readOnly: true, existed, db, file, options, damaged: file.lastDamaged, ...(corrupt ? { corrupt } : {}) });
   }
 
   // ---- checks ---------------------------------------------------------------------------------
@@ -314,14 +364,21 @@ export class StateStore implements PersistentSections {
     if (this.readOnly) return;
     this.dirty = true;
     this.db.data.updatedAt = this.now();
+    this.scheduleWrite(this.flushDelayMs);
+  }
+
+  /**
+   * A write that fails (full disk, read-only file system) is retried with backoff up to 30 s apart;
+   * everything stays in memory meanwhile, and the fault is reported once, not per attempt.
+   */
+  private scheduleWrite(delayMs: number): void {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch((err: unknown) => {
-        // Still dirty: the next change schedules another attempt, and close() tries once more.
-        this.log.error({ path: this.path, err: (err as Error).message }, (err as Error).message);
+      this.flush().catch(() => {
+        if (this.dirty) this.scheduleWrite(Math.min(MAX_RETRY_MS, this.flushDelayMs * 2 ** Math.min(this.failedWrites, 16)));
       });
-    }, this.flushDelayMs);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -346,9 +403,14 @@ export class StateStore implements PersistentSections {
       .write()
       .then(() => {
         this.writes++;
+        this.failedWrites = 0;
+        this.faults?.clear('state.write');
       })
       .catch((err: unknown) => {
         this.dirty = true;
+        this.failedWrites++;
+        if (this.faults) this.faults.report('state.write', stateWriteFault(this.path, (err as { cause?: unknown })?.cause ?? err));
+        else this.log.error({ path: this.path, err }, 'cannot write the state file');
         throw err;
       })
       .finally(() => {
@@ -391,21 +453,45 @@ export class StateStore implements PersistentSections {
   }
 }
 
-function adapterFor(path: string): AtomicJsonFile<StateData> {
-  return new AtomicJsonFile<StateData>(path, {
+/** The file adapter; `lastDamaged` holds the parts the last read dropped. */
+function adapterFor(path: string, sections: SectionSchemas = {}): AtomicJsonFile<StateData> & { lastDamaged: DamagedPart[] } {
+  const file = new AtomicJsonFile<StateData>(path, {
     parse(text) {
-      const outcome = parseState(text);
+      const outcome = parseState(text, sections);
       if (!outcome.ok) throw new CorruptFileError(outcome.reason, outcome.kind);
+      adapter.lastDamaged = outcome.damaged;
       return outcome.data;
     },
   });
+  const adapter = Object.assign(file, { lastDamaged: [] as DamagedPart[] });
+  return adapter;
+}
+
+/** A copy of a file with a damaged part, kept for inspection before the part is reset; undefined if it cannot be made. */
+async function keepCopy(path: string, at: number): Promise<string | undefined> {
+  const target = await freeName(`${path}.corrupt-${stamp(at)}`);
+  try {
+    await copyFile(path, target);
+    await chmod(target, 0o600).catch(() => undefined);
+    return target;
+  } catch {
+    return undefined;
+  }
+}
+
+// ISO time without ':' and '.', which some file systems and tools choke on.
+function stamp(at: number): string {
+  return new Date(at).toISOString().replace(/[:.]/g, '-');
+}
+
+async function freeName(base: string): Promise<string> {
+  let name = base;
+  for (let n = 2; await exists(name); n++) name = `${base}-${n}`;
+  return name;
 }
 
 async function quarantine(path: string, err: CorruptFileError, at: number): Promise<Quarantine> {
-  // ISO time without ':' and '.', which some file systems and tools choke on.
-  const stamp = new Date(at).toISOString().replace(/[:.]/g, '-');
-  let movedTo = `${path}.corrupt-${stamp}`;
-  for (let n = 2; await exists(movedTo); n++) movedTo = `${path}.corrupt-${stamp}-${n}`;
+  const movedTo = await freeName(`${path}.corrupt-${stamp(at)}`);
   try {
     await rename(path, movedTo);
   } catch (cause) {

@@ -24,7 +24,7 @@ vi.mock('../../notifiers/index.ts', async (importOriginal) => {
   return { ...original, notifierFactories: [...original.notifierFactories, hook] };
 });
 
-const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor'];
+const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'clawmedic.self'];
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -58,7 +58,7 @@ const errors = (r: LoadResult) => r.problems.filter((p) => p.level === 'error');
 const fatal = (r: LoadResult) => errors(r).filter((p) => !r.config?.notifierProblems.includes(p));
 
 describe('no config file', () => {
-  it('runs on embedded defaults: the four built-in checks and a console notifier', () => {
+  it('runs on embedded defaults: the four gateway checks, its own self check and a console notifier', () => {
     const r = loadConfig({ env });
     expect(r.problems).toEqual([]);
     const c = r.config!;
@@ -138,7 +138,7 @@ describe('syntax', () => {
     const r = load('  \n');
     expect(r.problems).toEqual([]);
     expect(r.config!.source).toBe('file');
-    expect(r.config!.checks).toHaveLength(4);
+    expect(r.config!.checks).toHaveLength(CHECK_IDS.length);
   });
 
   it('rejects a config that is not an object', () => {
@@ -488,6 +488,7 @@ describe('resolved checks', () => {
       ['gateway.http', true],
       ['config', true],
       ['doctor', false],
+      ['clawmedic.self', true],
     ]);
   });
 

@@ -189,7 +189,7 @@ describe('discoverGateway', () => {
     mkdirSync(join(home, '.openclaw', 'openclaw.json'), { recursive: true });
     const d = discoverGateway({ HOME: home });
     expect(d.port).toBe(18789);
-    expect(d.notes).toEqual([`cannot read ${join(home, '.openclaw', 'openclaw.json')} (EISDIR); using defaults`]);
+    expect(d.notes).toEqual([`cannot read ${join(home, '.openclaw', 'openclaw.json')}: it is a directory, not a regular file; using default gateway settings`]);
   });
 
   it.each(['tailnet', 'custom'])('notes a gateway.bind of %j (it may not listen on loopback) but still probes 127.0.0.1', (bind) => {

@@ -7,10 +7,13 @@ import { DEFAULT_MACHINE_CONFIG } from '../../src/evaluate/state-machine.ts';
 import type { MachineConfig } from '../../src/evaluate/types.ts';
 import { AtomicJsonFile } from '../../src/state/atomic-file.ts';
 import { SCHEMA_VERSION } from '../../src/state/schema.ts';
-import { DEFAULT_STATE_LIMITS, StateFileError, StateStore } from '../../src/state/store.ts';
+import { DEFAULT_STATE_LIMITS, type FaultSink, StateFileError, StateStore } from '../../src/state/store.ts';
+import type { FaultReport } from '../../src/self/faults.ts';
+import { SECTION_SCHEMAS } from '../../src/state-sections.ts';
 
 // Root can read any file, so EACCES is produced by a thin wrapper around the real fs instead of chmod.
-const fsHooks = vi.hoisted(() => ({ deny: undefined as string | undefined }));
+// `fail` makes every file created in that directory fail as a full or read-only disk would.
+const fsHooks = vi.hoisted(() => ({ deny: undefined as string | undefined, fail: undefined as { dir: string; code: string } | undefined }));
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const deny = (path: unknown) => {
@@ -18,10 +21,17 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       throw Object.assign(new Error(`EACCES: permission denied, open '${String(path)}'`), { code: 'EACCES' });
     }
   };
+  const fail = (path: unknown, flags: unknown) => {
+    const f = fsHooks.fail;
+    if (f && String(path).startsWith(f.dir) && typeof flags === 'string' && flags.includes('w')) {
+      throw Object.assign(new Error(`${f.code}: failed, open '${String(path)}'`), { code: f.code });
+    }
+  };
   return {
     ...real,
     open: (async (path: Parameters<typeof real.open>[0], ...rest: unknown[]) => {
       deny(path);
+      fail(path, rest[0]);
       return (real.open as (...args: unknown[]) => ReturnType<typeof real.open>)(path, ...rest);
     }) as typeof real.open,
   };
@@ -40,6 +50,7 @@ beforeEach(async () => {
   path = join(dir, 'state', 'state.json');
   now = T0;
   fsHooks.deny = undefined;
+  fsHooks.fail = undefined;
 });
 
 afterEach(async () => {
@@ -204,11 +215,7 @@ describe('quarantine', () => {
     ['an empty file', async () => '', /empty/],
     ['a JSON array', async () => '[1,2,3]', /not a JSON object/],
     ['no schemaVersion', async () => JSON.stringify({ checks: {} }), /schemaVersion/],
-    [
-      'a wrong shape',
-      async () => (await validFileText()).replace('"status":"ok"', '"status":"sideways"'),
-      /wrong shape at checks\["gateway\.http"\]\.window\[0\]\.status/,
-    ],
+    ['a wrong top-level shape', async () => (await validFileText()).replace(/"createdAt":\d+/, '"createdAt":"yesterday"'), /wrong shape at createdAt/],
     ['checks that are not an object', async () => JSON.stringify({ schemaVersion: 1, createdAt: 1, updatedAt: 1, checks: [], sections: {} }), /wrong shape at checks/],
     ['a newer schemaVersion', async () => JSON.stringify({ schemaVersion: SCHEMA_VERSION + 1, whatever: true }), /newer/],
   ];
@@ -260,22 +267,177 @@ describe('quarantine', () => {
   });
 });
 
+function recordingFaults() {
+  const reports: Array<{ key: string; fault: FaultReport }> = [];
+  const cleared: string[] = [];
+  const faults: FaultSink = {
+    report: (key, fault) => reports.push({ key, fault }),
+    clear: (key) => cleared.push(key),
+  };
+  return { faults, reports, cleared };
+}
+
 describe('files it cannot read', () => {
-  it('throws a one-line StateFileError naming the path for EACCES, and moves nothing', async () => {
+  it('moves a file it may not read aside and starts fresh, instead of refusing to start', async () => {
     await mkdir(join(dir, 'state'), { recursive: true });
     await writeFile(path, '{}');
     fsHooks.deny = path;
-    const error = await StateStore.open(path, { now: clock }).catch((err: unknown) => err);
+    // `status` reads without moving anything: it says what is wrong in one line.
+    const error = await StateStore.readOnly(path).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StateFileError);
     expect((error as StateFileError).code).toBe('EACCES');
     expect((error as Error).message).toBe(`cannot read state file ${path}: permission denied (EACCES)`);
-    expect(await readdir(join(dir, 'state'))).toEqual(['state.json']);
-    await expect(StateStore.readOnly(path)).rejects.toBeInstanceOf(StateFileError);
+
+    const store = await StateStore.open(path, { now: clock });
+    expect(store.quarantined?.reason).toBe('it cannot be read: permission denied (EACCES)');
+    fsHooks.deny = undefined;
+    expect(await readFile(store.quarantined!.movedTo, 'utf8')).toBe('{}');
+    expect(store.notices.at(-1)).toMatchObject({ kind: 'quarantined', reason: 'it cannot be read: permission denied (EACCES)' });
+    await store.close();
   });
 
-  it('refuses a directory where the file should be', async () => {
+  it('leaves a directory where the file should be alone, reports it, and runs on in memory', async () => {
     await mkdir(path, { recursive: true });
-    await expect(StateStore.open(path, { now: clock })).rejects.toThrow(`cannot read state file ${path}: it is a directory`);
+    await writeFile(join(path, 'keep.txt'), 'mine');
+    const { faults, reports } = recordingFaults();
+    const store = await StateStore.open(path, { now: clock, faults });
+    expect(reports.map((r) => [r.key, r.fault.code])).toEqual([['state.read', 'EISDIR']]);
+    expect(reports[0]!.fault.summary).toBe(`cannot read state file ${path}: it is a directory (EISDIR)`);
+    expect(reports[0]!.fault.remedy).toMatch(/not a regular file: set state.path/);
+    record(store, 'gateway.http', 'crit');
+    expect(store.history('gateway.http')).toHaveLength(1);
+    await expect(store.close()).rejects.toThrow(StateFileError);
+    expect(reports.map((r) => r.key)).toEqual(['state.read', 'state.write']);
+    expect(await readFile(join(path, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('files it cannot write', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  // Real file I/O finishes on the thread pool: turn the event loop until it has (timers stay fake).
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 100_000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(done()).toBe(true);
+  };
+  const settled = (store: StateStore) => until(() => !(store as unknown as { inFlight?: unknown }).inFlight);
+
+  it('reports ENOSPC with the path and errno, keeps everything in memory, retries with backoff, and clears once written', async () => {
+    const { faults, reports, cleared } = recordingFaults();
+    const store = await StateStore.open(path, { now: clock, faults, flushDelayMs: 1000 });
+    fsHooks.fail = { dir: join(dir, 'state'), code: 'ENOSPC' };
+    const started = vi.spyOn(AtomicJsonFile.prototype, 'write');
+    record(store, 'gateway.http', 'crit');
+    vi.advanceTimersByTime(1000);
+    await until(() => reports.length > 0);
+    expect(started).toHaveBeenCalledTimes(1);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ key: 'state.write', fault: { severity: 'crit', code: 'ENOSPC', path } });
+    expect(reports[0]!.fault.summary).toBe(`cannot write state file ${path}: no space left on device (ENOSPC)`);
+    expect(reports[0]!.fault.consequence).toMatch(/kept in memory until it is writable/);
+    expect(reports[0]!.fault.remedy).toMatch(/df -h/);
+
+    // Retries back off: 2 s, then 4 s (doubling up to a minute), whatever else changes meanwhile.
+    record(store, 'gateway.http', 'crit');
+    await settled(store);
+    vi.advanceTimersByTime(1999);
+    expect(started).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
+    expect(started).toHaveBeenCalledTimes(2);
+    await settled(store);
+    // Each attempt is reported (AgentFaults counts the repeats and logs once).
+    expect(reports.map((r) => r.fault.summary)).toEqual([reports[0]!.fault.summary, reports[0]!.fault.summary]);
+    vi.advanceTimersByTime(3999);
+    expect(started).toHaveBeenCalledTimes(2);
+    fsHooks.fail = undefined;
+    vi.advanceTimersByTime(1);
+    expect(started).toHaveBeenCalledTimes(3);
+    await until(() => cleared.includes('state.write'));
+    expect(cleared).toContain('state.write');
+    // Nothing recorded while the disk was full was lost.
+    expect(JSON.parse(await readFile(path, 'utf8')).checks['gateway.http'].window).toHaveLength(2);
+    await store.close();
+  });
+
+  it('without a fault sink, logs the failed write instead of throwing from the timer', async () => {
+    const errors: string[] = [];
+    const log: Logger = { debug() {}, info() {}, warn() {}, error: (obj, msg) => errors.push(msg ?? String(obj)) };
+    const store = await StateStore.open(path, { now: clock, log, flushDelayMs: 1000 });
+    fsHooks.fail = { dir: join(dir, 'state'), code: 'EROFS' };
+    record(store, 'a', 'ok');
+    vi.advanceTimersByTime(1000);
+    await until(() => errors.length > 0);
+    expect(errors).toEqual(['cannot write the state file']);
+    fsHooks.fail = undefined;
+    await store.close();
+  });
+});
+
+describe('damaged parts', () => {
+  async function fileWith(mutate: (data: Record<string, any>) => void): Promise<string> {
+    const store = await StateStore.open(path, { now: clock });
+    record(store, 'gateway.http', 'ok');
+    record(store, 'gateway.port', 'crit');
+    store.section('alerts', () => ({ version: 1, incidents: {}, resolved: [] }));
+    store.section('outbox', () => ({ version: 1, entries: [] }));
+    store.section('mine', () => ({ kept: true }));
+    store.markDirty();
+    await store.close();
+    const data = JSON.parse(await readFile(path, 'utf8')) as Record<string, any>;
+    mutate(data);
+    const text = JSON.stringify(data);
+    await writeFile(path, text);
+    return text;
+  }
+
+  it('resets a damaged section, keeps the rest of the file and a copy of it, and says so', async () => {
+    const text = await fileWith((d) => {
+      d.sections.alerts.incidents = null;
+      d.sections.outbox.entries = 'x';
+    });
+    now = Date.UTC(2025, 5, 7, 8, 9, 10, 123);
+    const { log, warnings } = recordingLogger();
+    const peek = await StateStore.readOnly(path, { sections: SECTION_SCHEMAS });
+    expect(peek.damaged.map((d) => d.part)).toEqual(['sections.alerts', 'sections.outbox']);
+    expect(await readFile(path, 'utf8')).toBe(text);
+
+    const store = await StateStore.open(path, { now: clock, log, sections: SECTION_SCHEMAS });
+    expect(store.quarantined).toBeUndefined();
+    expect(store.damaged).toEqual([
+      { part: 'sections.alerts', reason: 'wrong shape at incidents: Invalid input: expected record, received null' },
+      { part: 'sections.outbox', reason: 'wrong shape at entries: Invalid input: expected array, received string' },
+    ]);
+    // The parts the code reads are fresh; the rest is as it was.
+    expect(store.section('alerts', () => ({ fresh: true }))).toEqual({ fresh: true });
+    expect(store.section('outbox', () => ({ fresh: true }))).toEqual({ fresh: true });
+    expect(store.section('mine', () => ({ kept: false }))).toEqual({ kept: true });
+    expect(store.checkIds().sort()).toEqual(['gateway.http', 'gateway.port']);
+    const copy = `${path}.corrupt-2025-06-07T08-09-10-123Z`;
+    expect(await readFile(copy, 'utf8')).toBe(text);
+    expect(await mode(copy)).toBe(0o600);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('sections.alerts was damaged');
+    expect(store.notices.map((n) => [n.kind, n.part, n.movedTo])).toEqual([
+      ['part-reset', 'sections.alerts', copy],
+      ['part-reset', 'sections.outbox', copy],
+    ]);
+    await store.close();
+    // Written at once: the next reader finds a clean file and the notices.
+    const later = await StateStore.readOnly(path, { sections: SECTION_SCHEMAS });
+    expect(later.damaged).toEqual([]);
+    expect(later.notices).toHaveLength(2);
+  });
+
+  it('drops only the check record that is damaged', async () => {
+    await fileWith((d) => {
+      d.checks['gateway.http'].window[0].status = 'sideways';
+    });
+    const store = await StateStore.open(path, { now: clock });
+    expect(store.damaged).toEqual([{ part: 'checks.gateway.http', reason: expect.stringMatching(/^wrong shape at window\[0\]\.status/) }]);
+    expect(store.checkIds()).toEqual(['gateway.port']);
+    expect(store.history('gateway.port')).toHaveLength(1);
+    await store.close();
   });
 });
 
