@@ -1,36 +1,47 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealGateway, runClawmedic, type RealGateway } from './real-openclaw.ts';
+import { OLDER_OPENCLAW_VERSION, OPENCLAW_VERSION, startRealGateway, runClawmedic, type RealGateway } from './real-openclaw.ts';
 
 interface CheckJson {
   status: string;
   exitCode: number;
   gateway: string;
+  openclaw: { version?: string; source: string; support: string; note?: string };
   checks: Array<{ id: string; status: string; summary: string; diagnosis?: string }>;
 }
 
-describe('clawmedic check against the real OpenClaw gateway', () => {
+// The pinned latest, and one older release that lacks /startupz and `gateway stop --force` (it installs from
+// the registry like the latest; 2026.1.x/2026.2.x do not). Each: healthy -> exit 0 with no WARN, killed -> exit 2.
+describe.each([
+  { version: OPENCLAW_VERSION, http: /^gateway live, started and ready \(v2026\.9\.6, up /, support: 'full' },
+  { version: OLDER_OPENCLAW_VERSION, http: /^gateway live and ready, by \/readyz alone \(v2026\.7\.1 per the installed CLI, up /, support: 'degraded' },
+])('clawmedic check against the real OpenClaw gateway $version', ({ version, http, support }) => {
   let gw: RealGateway;
 
   beforeAll(async () => {
-    gw = await startRealGateway();
+    gw = await startRealGateway(undefined, version);
   });
   afterAll(async () => {
     await gw?.cleanup();
   });
 
-  it('exits 0 while the gateway runs, and 2 naming the refused connection once it is killed', async () => {
+  it('exits 0 with no WARN while the gateway runs, and 2 naming the refused connection once it is killed', async () => {
     const up = await runClawmedic(['check', '--json'], gw.env, 120_000);
     const upBody = JSON.parse(up.stdout) as CheckJson;
-    expect(upBody.checks.map((c) => [c.id, c.status]), up.stdout).toEqual([
-      ['gateway.port', 'ok'],
-      ['gateway.http', 'ok'],
-      ['config', 'ok'],
-      ['doctor', 'ok'],
-    ]);
+    // Every check OK (no WARN anywhere), and the four that look at OpenClaw among them.
+    expect(upBody.checks.filter((c) => c.status !== 'ok'), up.stdout).toEqual([]);
+    expect(upBody.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['gateway.port', 'gateway.http', 'config', 'doctor']));
     expect(up.code).toBe(0);
     expect(upBody.gateway).toBe(`127.0.0.1:${gw.port}`);
+    expect(upBody.checks.find((c) => c.id === 'gateway.http')!.summary).toMatch(http);
+    expect(upBody.openclaw).toMatchObject({ version, support });
     // The token reached clawmedic through the environment; it must never be printed.
     expect(up.stdout + up.stderr).not.toContain(gw.token);
+
+    // The Nagios form says when the release is outside the supported range, and only then.
+    const text = await runClawmedic(['check', 'gateway.http'], gw.env, 60_000);
+    expect(text.code).toBe(0);
+    if (support === 'full') expect(text.stdout).not.toMatch(/^note:/m);
+    else expect(text.stdout).toMatch(new RegExp(`^note: OpenClaw ${version.replaceAll('.', '\\.')} is older than 2026\\.8\\.2`, 'm'));
 
     await gw.kill('SIGKILL');
 
@@ -38,9 +49,9 @@ describe('clawmedic check against the real OpenClaw gateway', () => {
     expect(down.code).toBe(2);
     const downBody = JSON.parse(down.stdout) as CheckJson;
     expect(downBody.status).toBe('crit');
-    const http = downBody.checks.find((c) => c.id === 'gateway.http')!;
-    expect(http.status).toBe('crit');
-    expect(http.summary).toMatch(/refused/i);
+    const httpCheck = downBody.checks.find((c) => c.id === 'gateway.http')!;
+    expect(httpCheck.status).toBe('crit');
+    expect(httpCheck.summary).toMatch(/refused/i);
     expect(downBody.checks.find((c) => c.id === 'gateway.port')!.status).toBe('crit');
   });
 });

@@ -11,36 +11,51 @@ import { freePort } from '../fixtures/gateway-harness.ts';
 
 const execFileAsync = promisify(execFile);
 
+/** The pinned latest release: what clawmedic is built against. */
 export const OPENCLAW_VERSION = '2026.9.6';
+/**
+ * The older release the suite also runs against: the newest one without /startupz and `gateway stop --force`.
+ * 2026.1.x and 2026.2.x would be more interesting but do not install from the registry alone (they depend on
+ * a GitHub repository); 2026.7.1 does.
+ */
+export const OLDER_OPENCLAW_VERSION = '2026.7.1';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CACHE_DIR = join(ROOT, '.cache', `openclaw-${OPENCLAW_VERSION}`);
-const BIN_DIR = join(CACHE_DIR, 'node_modules', '.bin');
+
+/** Each release in its own cache folder, .cache/openclaw-<version>. */
+export function cacheDir(version = OPENCLAW_VERSION): string {
+  return join(ROOT, '.cache', `openclaw-${version}`);
+}
+export const CACHE_DIR = cacheDir();
+const binDirOf = (version: string) => join(cacheDir(version), 'node_modules', '.bin');
 
 /**
- * Installs node@24 and then openclaw into the cache (openclaw's install script refuses an older Node, so
- * the second install must find node 24 on PATH). About a minute the first time, nothing afterwards.
+ * Installs node@24 and then openclaw@<version> into that release's cache (openclaw's install script refuses an
+ * older Node, so the second install must find node 24 on PATH). About a minute the first time, nothing afterwards.
  */
-export async function ensureOpenclaw(): Promise<{ binDir: string }> {
-  if (existsSync(join(BIN_DIR, 'openclaw')) && existsSync(join(BIN_DIR, 'node'))) return { binDir: BIN_DIR };
-  await mkdir(CACHE_DIR, { recursive: true });
-  await writeFile(join(CACHE_DIR, 'package.json'), JSON.stringify({ name: 'openclaw-e2e-cache', private: true }));
+export async function ensureOpenclaw(version = OPENCLAW_VERSION): Promise<{ binDir: string }> {
+  const dir = cacheDir(version);
+  const binDir = binDirOf(version);
+  if (existsSync(join(binDir, 'openclaw')) && existsSync(join(binDir, 'node'))) return { binDir };
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'openclaw-e2e-cache', private: true }));
   const npm = async (pkg: string) =>
     execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', pkg], {
-      cwd: CACHE_DIR,
-      env: { ...process.env, PATH: pathWithBin(process.env.PATH) },
+      cwd: dir,
+      env: { ...process.env, PATH: pathWithBin(process.env.PATH, version) },
       timeout: 600_000,
       maxBuffer: 32 * 1024 * 1024,
     });
   await npm('node@24');
-  await npm(`openclaw@${OPENCLAW_VERSION}`);
-  return { binDir: BIN_DIR };
+  await npm(`openclaw@${version}`);
+  return { binDir };
 }
 
-export function pathWithBin(path = process.env.PATH ?? ''): string {
-  return [BIN_DIR, path].join(delimiter);
+export function pathWithBin(path = process.env.PATH ?? '', version = OPENCLAW_VERSION): string {
+  return [binDirOf(version), path].join(delimiter);
 }
 
 export interface RealGateway {
+  version: string;
   port: number;
   home: string;
   token: string;
@@ -51,9 +66,13 @@ export interface RealGateway {
   cleanup(): Promise<void>;
 }
 
-/** Starts a gateway in a fresh temporary HOME, or again in the HOME and on the port of an earlier one. */
-export async function startRealGateway(again?: Pick<RealGateway, 'home' | 'port' | 'token'>): Promise<RealGateway> {
-  await ensureOpenclaw();
+/**
+ * Starts a gateway of a release (default: the pinned latest) in a fresh temporary HOME, or again in the HOME,
+ * on the port and with the release of an earlier one. Every release measured starts the same way
+ * (REFERENCE.md section 10: `gateway run --bind loopback --port P`, no --allow-unconfigured needed).
+ */
+export async function startRealGateway(again?: Pick<RealGateway, 'home' | 'port' | 'token'> & { version?: string }, version = again?.version ?? OPENCLAW_VERSION): Promise<RealGateway> {
+  const { binDir } = await ensureOpenclaw(version);
   const home = again?.home ?? (await mkdtemp(join(tmpdir(), 'clawmedic-e2e-')));
   if (!again) {
     await mkdir(join(home, '.openclaw'), { recursive: true, mode: 0o700 });
@@ -64,7 +83,7 @@ export async function startRealGateway(again?: Pick<RealGateway, 'home' | 'port'
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: home,
-    PATH: pathWithBin(process.env.PATH),
+    PATH: pathWithBin(process.env.PATH, version),
     OPENCLAW_GATEWAY_TOKEN: token,
     OPENCLAW_GATEWAY_PORT: String(port),
   };
@@ -72,7 +91,7 @@ export async function startRealGateway(again?: Pick<RealGateway, 'home' | 'port'
   // OpenClaw's CLI goes quiet under a test runner: with VITEST set, `openclaw config validate --json`
   // prints nothing at all. Production never has it, so neither may these processes.
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_ENV' || k === 'TEST') delete env[k];
-  const child: ChildProcess = spawn(join(BIN_DIR, 'openclaw'), ['gateway', 'run', '--bind', 'loopback', '--port', String(port)], {
+  const child: ChildProcess = spawn(join(binDir, 'openclaw'), ['gateway', 'run', '--bind', 'loopback', '--port', String(port)], {
     env,
     detached: true,
     stdio: 'ignore',
@@ -95,6 +114,7 @@ export async function startRealGateway(again?: Pick<RealGateway, 'home' | 'port'
     });
   };
   const gateway: RealGateway = {
+    version,
     port,
     home,
     token,

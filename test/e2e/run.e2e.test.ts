@@ -78,7 +78,7 @@ it('alerts once when the real gateway is killed, and once more when it is back',
   expect(await exited).toBe(0);
 
   const all = payloads.flatMap((p) => p.alerts);
-  expect(all.filter((a) => a.kind === 'failing')).toHaveLength(1);
+  expect(all.filter((a) => a.kind === 'failing'), JSON.stringify(all)).toHaveLength(1);
   const resolved = all.filter((a) => a.kind === 'resolved');
   expect(resolved.map((a) => a.checkId)).toEqual(['gateway.port']);
   expect(resolved[0]!.durationMs).toBeGreaterThan(0);
