@@ -195,9 +195,9 @@ describe('validation: each problem with its key path', () => {
     expect(find(r.problems, 'checks.gateway.http.schedule')?.message).toBe('interval "500ms" is shorter than 1s');
   });
 
-  it('reports an unknown time zone instead of throwing', () => {
+  it('reports an unknown time zone at its own key instead of throwing', () => {
     const r = load("{ checks: { doctor: { schedule: '0 3 * * *', timezone: 'Mars/Olympus_Mons' } } }");
-    expect(find(r.problems, 'checks.doctor.schedule')?.message).toContain('"Mars/Olympus_Mons"');
+    expect(find(r.problems, 'checks.doctor.timezone')?.message).toContain('"Mars/Olympus_Mons"');
   });
 
   it('accepts a cron schedule with a real time zone', () => {
