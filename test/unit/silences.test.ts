@@ -75,6 +75,25 @@ describe('SilenceFile', () => {
     await expect(file.list()).rejects.toThrow(`silences file ${path}: silences.0.until: not an ISO time`);
   });
 
+  it('is private (0600) whatever the umask', async () => {
+    const old = process.umask(0o000);
+    try {
+      await new SilenceFile(path).add({ until: Date.now() + MIN, reason: 'who silenced what is nobody else\'s business' });
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('clearing all silences mends a damaged file; clearing some of them says how', async () => {
+    const file = new SilenceFile(path);
+    await file.add({ until: Date.now() + MIN });
+    writeFileSync(path, '');
+    await expect(file.clear({ checks: ['gateway.http'] })).rejects.toThrow(/is not valid JSON.*`clawmedic silence clear` \(without checks or --id\) replaces it with an empty one/);
+    expect(await file.clear()).toEqual([]);
+    expect(await file.load()).toEqual([]);
+  });
+
   it('re-reads the file only when it changed', async () => {
     const writer = new SilenceFile(path);
     const reader = new SilenceFile(path);
