@@ -317,34 +317,43 @@ function withChangeNotes(
   now: { surface: ProbeSurface; version: string | undefined },
   strayStartupz: HttpProbeAnswer | undefined,
 ): CheckResult {
-  const notes: string[] = [];
-  let floorWarn = false;
+  // Each note: a few words for the summary, the whole story for the diagnosis, and whether it lowers an OK to WARN.
+  const notes: Array<{ title: string; text: string; warn: boolean }> = [];
   if (previous && SURFACE_RANK[now.surface] < SURFACE_RANK[previous.surface]) {
-    floorWarn = true;
-    notes.push(
-      `probe endpoints changed since the last run: ${SURFACE_WORDS[previous.surface]}${previous.version ? ` (v${previous.version})` : ''} then, ` +
-        `${SURFACE_WORDS[now.surface]} now. The gateway was replaced in place by an older OpenClaw, or a proxy in front of it changed`,
-    );
+    notes.push({
+      title: 'probe endpoints changed since the last run',
+      text:
+        `${SURFACE_WORDS[previous.surface]}${previous.version ? ` (v${previous.version})` : ''} then, ${SURFACE_WORDS[now.surface]} now: ` +
+        'the gateway was replaced in place by an older OpenClaw, or a proxy in front of it changed',
+      warn: true,
+    });
   } else if (previous && SURFACE_RANK[now.surface] > SURFACE_RANK[previous.surface]) {
-    notes.push(`probe endpoints changed since the last run (${SURFACE_WORDS[previous.surface]} then): upgraded in place`);
+    notes.push({
+      title: `probe endpoints changed since the last run (${SURFACE_WORDS[previous.surface]} then)`,
+      text: `${SURFACE_WORDS[now.surface]} now: upgraded in place`,
+      warn: false,
+    });
   } else if (previous?.version && now.version && previous.version !== now.version) {
-    notes.push(`version changed since the last run: v${previous.version} then, v${now.version} now`);
+    notes.push({ title: `version changed since the last run (v${previous.version} then)`, text: `v${previous.version} then, v${now.version} now`, warn: false });
   }
   if (strayStartupz) {
-    floorWarn = true;
-    notes.push(
-      `/startupz answered HTTP ${strayStartupz.statusCode} with ${describeBody(strayStartupz)}, neither OpenClaw's JSON nor its Control UI page ` +
+    notes.push({
+      title: `/startupz answers ${describeBody(strayStartupz)}`,
+      text:
+        `/startupz answered HTTP ${strayStartupz.statusCode} with ${describeBody(strayStartupz)}, neither OpenClaw's JSON nor its Control UI page ` +
         '(a proxy that forwards only some paths?); readiness was judged from /readyz alone',
-    );
+      warn: true,
+    });
   }
-  if (notes.length === 0) return result;
-  const note = notes.join('; ');
-  const warn = floorWarn && result.status === 'ok';
+  const first = notes[0];
+  if (!first) return result;
+  const story = notes.map((n) => `${n.title}: ${n.text}`).join('; ');
+  const warn = notes.some((n) => n.warn) && result.status === 'ok';
   return {
     ...result,
     status: warn ? 'warn' : result.status,
-    summary: warn ? `gateway answers, but ${notes[0]!.split(':')[0]}` : `${result.summary} [${notes[0]!.split(':')[0]}]`,
-    diagnosis: result.diagnosis ? `${result.diagnosis} Also: ${note}.` : `${result.summary}. ${note}.`,
+    summary: warn ? `gateway answers, but ${first.title}` : `${result.summary} [${first.title}]`,
+    diagnosis: result.diagnosis ? `${result.diagnosis} Also: ${story}.` : `${result.summary}. ${story}.`,
     ...(warn && !result.remedy
       ? { remedy: 'Check what runs: `openclaw --version` and `openclaw gateway status --json`. If the change was not intended, install the intended release and restart the gateway.' }
       : {}),

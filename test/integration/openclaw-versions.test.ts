@@ -179,6 +179,20 @@ describe('bad input: the endpoints change between two runs (a release replaced i
   });
 });
 
+describe('bad input: /startupz answers neither JSON nor the Control UI page', () => {
+  it('warns, still judging /readyz, and names a failing channel first', async () => {
+    const ok = await probe({ mode: 'up', startupzText: true });
+    expect(ok.http.status).toBe('warn');
+    expect(ok.http.summary).toBe('gateway answers, but /startupz answers text that is not JSON');
+    expect(ok.http.diagnosis).toContain('readiness was judged from /readyz alone');
+
+    const failing = await probe({ mode: 'readyz-failing', failing: ['discord'], startupzText: true });
+    expect(failing.http.status).toBe('warn');
+    expect(failing.http.summary).toBe('gateway not ready: failing discord [/startupz answers text that is not JSON]');
+    expectNoFalseAlarm(ok.http, failing.http);
+  });
+});
+
 describe('doctor and config on releases without their commands', () => {
   let tmp: { dir: string; cleanup(): Promise<void> };
   beforeAll(async () => {
