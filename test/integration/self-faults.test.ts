@@ -27,6 +27,7 @@ interface WireAlert {
 let h: CliHome;
 let receiver: HttpReceiver;
 const mounts: string[] = [];
+const immutable: string[] = [];
 
 beforeEach(async () => {
   h = await makeCliHome();
@@ -34,6 +35,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const d of immutable.splice(0)) await run('chattr', ['-i', d]).catch(() => undefined);
   await h.cleanup().catch(() => undefined);
   for (const m of mounts.splice(0)) await run('umount', ['-l', m]).catch(() => undefined);
   await receiver.close();
@@ -97,6 +99,29 @@ describe('clawmedic.self: the agent watches its own files', () => {
     expect(agent.child.exitCode).toBeNull();
     // The failure was logged once, not once per attempt.
     expect(agent.output().match(/"fault":"state.write".*"level":"error"|"level":"error".*"fault":"state.write"/g) ?? []).toHaveLength(1);
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  }, 120_000);
+
+  it('a state directory made immutable before the start: the agent starts anyway, alerts EPERM, resolves when it is writable', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test sets the immutable attribute (chattr +i) and must run as root (CI does)');
+    const gw = await startFakeGateway({ mode: 'up' });
+    const dir = join(h.home, 'frozen');
+    await mkdir(dir);
+    const statePath = join(dir, 'clawmedic.state.json');
+    await config(gw.port, statePath);
+    await run('chattr', ['+i', dir]);
+    immutable.push(dir);
+    const agent = h.spawnAgent();
+    const failing = await waitAlert('the EPERM alert', (a) => a.kind === 'failing');
+    expect(failing.severity).toBe('crit');
+    expect(failing.summary).toContain(dir);
+    expect(failing.summary).toMatch(/operation not permitted .*\(EPERM\)/);
+    expect(agent.child.exitCode).toBeNull();
+
+    await run('chattr', ['-i', dir]);
+    await waitAlert('the resolved notice', (a) => a.kind === 'resolved', 45_000);
+    expect(JSON.parse(await readFile(statePath, 'utf8')).sections.agent.pid).toBe(agent.child.pid);
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
   }, 120_000);
