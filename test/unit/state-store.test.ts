@@ -680,3 +680,21 @@ describe('debounced writes', () => {
     expect(reopened.section('silences', () => ({ list: [] as string[] })).list).toEqual(['gateway.http until 10:00', 'memory until 11:00']);
   });
 });
+
+describe('a state file written by the released 0.1.0', () => {
+  const FIXTURE = new URL('../fixtures/state-0.1.0.json', import.meta.url);
+
+  it('passes every section schema: its incidents, outbox (sent and pending) and agent record are kept', async () => {
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(path, await readFile(FIXTURE));
+    const store = await StateStore.open(path, { now: clock, sections: SECTION_SCHEMAS });
+    expect(store.quarantined).toBeUndefined();
+    expect(store.damaged).toEqual([]);
+    expect(store.checkIds().sort()).toEqual(['gateway.http', 'gateway.port']);
+    const outbox = store.section<{ entries: Array<{ status: string }> }>('outbox', () => ({ entries: [] }));
+    expect(outbox.entries.map((e) => e.status)).toEqual(['sent', 'pending']);
+    const alerts = store.section<{ incidents: Record<string, unknown> }>('alerts', () => ({ incidents: {} }));
+    expect(Object.keys(alerts.incidents).sort()).toEqual(['gateway.http', 'gateway.port']);
+    await store.close();
+  });
+});
