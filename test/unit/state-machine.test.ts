@@ -248,3 +248,130 @@ describe('persistence shape', () => {
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);
   });
 });
+
+describe('flapping at its exact boundaries', () => {
+  // A window of 3 gives exact percentages: a change in the newer pair weighs 1.2 (60 %), in the older
+  // pair 0.8 (40 %).
+  const small = (flapping: Partial<MachineConfig['flapping']>, overrides: Partial<MachineConfig> = {}) =>
+    config(overrides, { window: 3, ...flapping });
+  const flappingState = (recent: Status[], overrides: Partial<MachineState> = {}): MachineState => ({
+    ...initialMachineState(T0),
+    state: 'flapping',
+    since: T0,
+    incidentSince: T0,
+    worstStatus: 'crit',
+    recent,
+    ...overrides,
+  });
+
+  it('computes the weights of a short window exactly', () => {
+    expect(flapPercent([])).toBe(0);
+    expect(flapPercent(['crit'])).toBe(0);
+    expect(flapPercent(['ok', 'crit'])).toBe(100);
+    expect(flapPercent(['ok', 'ok', 'crit'])).toBe(60);
+    expect(flapPercent(['ok', 'crit', 'crit'])).toBe(40);
+    // Three pairs, the middle one changing (weight 1.0): 33.33 %, rounded to two decimals.
+    expect(flapPercent(['ok', 'ok', 'crit', 'crit'])).toBe(33.33);
+  });
+
+  it('enters FLAPPING when the percentage reaches highPct exactly, not below it', () => {
+    const at = feed(['ok', 'ok', 'crit'], small({ highPct: 60 }));
+    expect(at.states).toEqual(['ok', 'ok', 'flapping']);
+    expect(at.transitions.at(-1)).toMatchObject({ from: 'ok', to: 'flapping', flapPct: 60, incidentSince: T0 + 3 * STEP, worstStatus: 'crit' });
+    const above = feed(['ok', 'ok', 'crit'], small({ highPct: 60.01 }));
+    expect(above.states).toEqual(['ok', 'ok', 'pending']);
+  });
+
+  it('judges flapping from half the window on (rounded up), never on a single pair', () => {
+    // Window 5: not before 3 results, although 2 results already change 100 %.
+    expect(feed(['ok', 'crit'], config({}, { window: 5 })).states).toEqual(['ok', 'pending']);
+    expect(feed(['ok', 'crit', 'ok'], config({}, { window: 5 })).states).toEqual(['ok', 'pending', 'flapping']);
+    // Window 2 (and anything smaller, which is raised to 2): judged from the second result.
+    expect(feed(['crit', 'ok'], config({}, { window: 2 })).states).toEqual(['pending', 'flapping']);
+    expect(feed(['crit', 'ok', 'ok'], config({}, { window: 1 })).state.recent).toEqual(['ok', 'ok']);
+  });
+
+  it('stays FLAPPING while the percentage is at lowPct, leaves it below', () => {
+    // After one more OK the window is crit, ok, ok: 40 %, and two OKs in a row meet successThreshold 2.
+    const start = flappingState(['crit', 'crit', 'ok'], { consecutiveSuccesses: 1 });
+    const input = { checkId: 'c', status: 'ok' as const, summary: 'fine', at: T0 + STEP };
+    expect(evaluate(start, input, small({ highPct: 90, lowPct: 40 })).next.state).toBe('flapping');
+    const left = evaluate(start, input, small({ highPct: 90, lowPct: 40.01 }));
+    expect(left.next.state).toBe('ok');
+    expect(left.transition).toMatchObject({ from: 'flapping', to: 'ok', flapPct: 40, incidentSince: T0, worstStatus: 'crit' });
+  });
+
+  it('leaves FLAPPING for FAILING at exactly failureThreshold non-OK results in a row', () => {
+    const cfg = small({ highPct: 90, lowPct: 50 }, { failureThreshold: 2 });
+    const input = { checkId: 'c', status: 'crit' as const, summary: 'down', at: T0 + STEP };
+    // After it: ok, crit, crit (40 %, below lowPct).
+    const one = evaluate(flappingState(['ok', 'ok', 'crit'], { consecutiveFailures: 0 }), input, cfg);
+    expect(one.next.state).toBe('flapping');
+    const two = evaluate(flappingState(['ok', 'ok', 'crit'], { consecutiveFailures: 1 }), input, cfg);
+    expect(two.next.state).toBe('failing');
+    expect(two.transition).toMatchObject({ from: 'flapping', to: 'failing', incidentSince: T0 });
+  });
+
+  it('leaves FLAPPING for OK at exactly successThreshold OK results in a row', () => {
+    const cfg = small({ highPct: 90, lowPct: 50 }, { successThreshold: 2 });
+    const input = { checkId: 'c', status: 'ok' as const, summary: 'fine', at: T0 + STEP };
+    expect(evaluate(flappingState(['crit', 'crit', 'ok'], { consecutiveSuccesses: 0 }), input, cfg).next.state).toBe('flapping');
+    expect(evaluate(flappingState(['crit', 'crit', 'ok'], { consecutiveSuccesses: 1 }), input, cfg).next.state).toBe('ok');
+  });
+
+  it('counts the bad results of the window into the incident when FLAPPING is entered on an OK result', () => {
+    // Window 8, judged from the 4th result: the first two were a blip, dropped before flapping is judged.
+    const { states, transitions, state } = feed(['warn', 'unknown', 'ok', 'ok'], config({}, { window: 8, highPct: 33 }));
+    expect(states).toEqual(['pending', 'pending', 'ok', 'flapping']);
+    expect(transitions.at(-1)).toMatchObject({ from: 'ok', to: 'flapping', status: 'ok', flapPct: 33.33, worstStatus: 'unknown', incidentSince: T0 + 4 * STEP });
+    expect(state.worstStatus).toBe('unknown');
+  });
+
+  it('does not let an OK result while FLAPPING lower the worst status', () => {
+    const start = flappingState(['crit', 'ok', 'crit'], { worstStatus: 'warn' });
+    const { next } = evaluate(start, { checkId: 'c', status: 'ok', summary: 'fine', at: T0 + STEP }, small({ highPct: 50, lowPct: 25 }));
+    expect(next).toMatchObject({ state: 'flapping', worstStatus: 'warn', since: T0, incidentSince: T0 });
+  });
+});
+
+describe('thresholds below 1 and fractions', () => {
+  it('treats a failureThreshold below 1 as 1 and rounds fractions down', () => {
+    expect(feed(['crit'], config({ failureThreshold: 0 }, { enabled: false })).states).toEqual(['failing']);
+    expect(feed(['crit', 'crit'], config({ failureThreshold: 2.9 }, { enabled: false })).states).toEqual(['pending', 'failing']);
+  });
+
+  it('treats a successThreshold below 1 as 1 and rounds fractions down', () => {
+    const failing = feed(['crit', 'crit', 'crit'], noFlap).state;
+    expect(feed(['ok'], config({ successThreshold: 0 }, { enabled: false }), failing).states).toEqual(['ok']);
+    expect(feed(['ok', 'ok'], config({ successThreshold: 2.9 }, { enabled: false }), failing).states).toEqual(['recovering', 'ok']);
+  });
+
+  it('rounds a fractional window down', () => {
+    expect(feed(repeat<Status>('ok', 10), config({}, { window: 4.7 })).state.recent).toHaveLength(4);
+  });
+});
+
+describe('what a transition carries', () => {
+  it('names the state it left, the result that caused it and the flap percentage', () => {
+    const { transitions } = feed(['warn'], noFlap);
+    expect(transitions).toEqual([
+      { checkId: 'gateway.http', from: 'ok', to: 'pending', at: T0 + STEP, status: 'warn', summary: 'warn #0', flapPct: 0, incidentSince: T0 + STEP, worstStatus: 'warn' },
+    ]);
+  });
+
+  it('leaves out the incident fields of a transition between healthy states', () => {
+    const { next, transition } = evaluate(
+      { ...initialMachineState(T0), state: 'recovering' },
+      { checkId: 'c', status: 'ok', summary: 'fine', at: T0 + STEP },
+      config({ successThreshold: 1 }, { enabled: false }),
+    );
+    expect(next).toEqual({ state: 'ok', since: T0 + STEP, consecutiveFailures: 0, consecutiveSuccesses: 1, recent: ['ok'], flapPct: 0 });
+    expect(transition).toEqual({ checkId: 'c', from: 'recovering', to: 'ok', at: T0 + STEP, status: 'ok', summary: 'fine', flapPct: 0 });
+  });
+
+  it('keeps the start of a state that holds', () => {
+    const { next, transition } = evaluate(initialMachineState(T0), { checkId: 'c', status: 'ok', summary: 'fine', at: T0 + STEP }, noFlap);
+    expect(transition).toBeUndefined();
+    expect(next).toEqual({ state: 'ok', since: T0, consecutiveFailures: 0, consecutiveSuccesses: 1, recent: ['ok'], flapPct: 0 });
+  });
+});
