@@ -207,7 +207,12 @@ export class Outbox {
     const notifier = this.deps.notifiers.get(name);
     const attempt = timeoutController(notifier ? attemptTimeoutFor(notifier, this.deps.delivery.attemptTimeoutMs) : this.deps.delivery.attemptTimeoutMs);
     const done = this.attempt(entry, attempt.controller, attempt.timeout)
-      .catch((err: unknown) => this.deps.log.error({ err: this.describe(err), notifier: name }, 'outbox: delivery bookkeeping failed'))
+      .catch((err: unknown) => {
+        this.deps.log.error({ err: this.describe(err), notifier: name }, 'outbox: delivery bookkeeping failed');
+        // The entry may still be due: without a wait here, a fault in the bookkeeping would send it
+        // again at once, in a tight loop.
+        entry.nextAttemptAt = this.deps.now() + this.deps.delivery.maxBackoffMs;
+      })
       .finally(() => {
         attempt.clear();
         worker.inFlight = undefined;
@@ -338,7 +343,12 @@ export class Outbox {
 
   private describe(err: unknown): string {
     if (err instanceof Error) return err.message || err.name;
-    return String(err);
+    try {
+      return String(err);
+    } catch {
+      // An object without a prototype (or with a throwing toString) cannot become a string.
+      return Object.prototype.toString.call(err);
+    }
   }
 }
 

@@ -417,3 +417,407 @@ describe('restart (file-backed state)', () => {
     await second.router.stop();
   });
 });
+
+describe('one send per batch', () => {
+  it('does not start a second attempt when a batch is added while a send is in flight', async () => {
+    const slack = new FakeNotifier('slack');
+    const send = slack.send.bind(slack);
+    // Each send takes a second.
+    slack.send = async (b, signal) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await send(b, signal);
+    };
+    const { outbox } = makeOutbox([slack]);
+    const first = batch();
+    const second = batch();
+    await outbox.enqueue([{ notifier: 'slack', batch: first }]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(outbox.snapshot().notifiers[0]).toMatchObject({ name: 'slack', inFlight: true, pending: 1 });
+    await outbox.enqueue([{ notifier: 'slack', batch: second }]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(slack.sent.map((b) => b.id)).toEqual([first.id, second.id]);
+    expect(slack.attempts).toBe(2);
+    expect(outbox.snapshot().notifiers[0]).toMatchObject({ inFlight: false, pending: 0, sent: 2 });
+  });
+
+  it('waits for the backoff of the head entry when a batch is added behind it', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.attempts).toBe(1);
+    await vi.advanceTimersByTimeAsync(3_999);
+    expect(slack.attempts).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.sent).toHaveLength(2);
+  });
+});
+
+/** Sections like the real store's: a flush writes only what was marked dirty. */
+class DirtyOnlySections extends MemorySections {
+  override async flush(): Promise<void> {
+    if (!this.dirty) return;
+    await super.flush();
+  }
+}
+
+describe('what reaches the state file', () => {
+  it('writes a new entry, and its delivery, to a store that writes only when marked dirty', async () => {
+    const slack = new FakeNotifier('slack');
+    const sections = new DirtyOnlySections();
+    const { outbox } = makeOutbox([slack], { sections });
+    const seen: string[] = [];
+    slack.onSend = (b) => void seen.push(persistedEntries(sections).find((e) => e.batch.id === b.id)?.status ?? 'missing');
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(['pending']);
+    expect(persistedEntries(sections)).toMatchObject([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it('writes a failure for good and the fallback copy to such a store', async () => {
+    const slack = new FakeNotifier('slack').willDo(new PermanentError('HTTP 404'));
+    const mail = new FakeNotifier('mail').willDo('hang');
+    const sections = new DirtyOnlySections();
+    const { outbox } = makeOutbox([slack, mail], { sections, fallback: 'mail' });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(persistedEntries(sections).map((e) => `${e.notifier}:${e.status}`)).toEqual(['slack:failed', 'mail:pending']);
+    await outbox.stop();
+    expect(persistedEntries(sections).map((e) => `${e.notifier}:${e.status}`)).toEqual(['slack:failed', 'mail:pending']);
+  });
+
+  it('marks the state dirty when it schedules a retry (written with the next flush)', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const sections = new DirtyOnlySections();
+    const { outbox } = makeOutbox([slack], { sections });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sections.dirty).toBe(true);
+    await outbox.stop();
+    expect(persistedEntries(sections)).toMatchObject([{ status: 'pending', attempts: 1, lastError: '503', nextAttemptAt: Date.now() + 5_000 }]);
+  });
+
+  it('keeps delivering when the state file cannot be written, and says so', async () => {
+    const slack = new FakeNotifier('slack');
+    const sections = new MemorySections();
+    sections.flush = () => Promise.reject(new Error('ENOSPC: no space left on device'));
+    const logged: unknown[] = [];
+    const { outbox } = makeOutbox([slack], { sections, log: { ...silentLog, debug: (obj) => void logged.push(obj) } });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.sent).toHaveLength(1);
+    expect(logged).toContainEqual({ err: 'ENOSPC: no space left on device' });
+  });
+});
+
+describe('whatever a notifier throws', () => {
+  it('retries after the backoff when a notifier throws a string, and stores it as the error', async () => {
+    const hook = new FakeNotifier('hook');
+    hook.send = async () => {
+      hook.attempts += 1;
+      // Bounded, so that a spinning outbox fails this test instead of hanging it.
+      if (hook.attempts > 100) return;
+      throw 'connection reset'; // eslint-disable-line no-throw-literal
+    };
+    const { outbox } = makeOutbox([hook]);
+    await outbox.enqueue([{ notifier: 'hook', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(hook.attempts).toBe(1);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'connection reset' });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(hook.attempts).toBe(2);
+  });
+
+  it('does not spin on a thrown value that cannot become a string', async () => {
+    const hook = new FakeNotifier('hook');
+    hook.send = async () => {
+      hook.attempts += 1;
+      if (hook.attempts > 100) return;
+      throw Object.create(null) as object;
+    };
+    const { outbox } = makeOutbox([hook]);
+    await outbox.enqueue([{ notifier: 'hook', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(hook.attempts).toBe(1);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: '[object Object]' });
+  });
+
+  it('names an Error without a message by its name, and fails one named PermanentError for good', async () => {
+    const foreign = new Error('');
+    foreign.name = 'PermanentError'; // a plugin bundling its own copy of contracts.ts
+    const hook = new FakeNotifier('hook').willDo(foreign);
+    const { outbox } = makeOutbox([hook]);
+    await outbox.enqueue([{ notifier: 'hook', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: 'PermanentError' });
+  });
+
+  it('does not resend at once when its own bookkeeping fails: it waits retryBackoffMax', async () => {
+    const hook = new FakeNotifier('hook').willDo(...Array.from({ length: 10 }, () => new TransientError('HTTP 503')));
+    const errors: Array<string | undefined> = [];
+    // A redactor that throws: the failure cannot be recorded.
+    const outbox = new Outbox({
+      sections: new MemorySections(),
+      notifiers: new Map([['hook', hook]]),
+      delivery: withAlertingDefaults().delivery,
+      now: () => Date.now(),
+      log: { ...silentLog, error: (_obj, msg) => void errors.push(msg) },
+      redact: () => {
+        throw new Error('redactor broke');
+      },
+    });
+    outboxes.push(outbox);
+    outbox.start();
+    await outbox.enqueue([{ notifier: 'hook', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(300_000 - 1);
+    expect(hook.attempts).toBe(1);
+    expect(errors).toEqual(['outbox: delivery bookkeeping failed']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(hook.attempts).toBe(2);
+  });
+
+  it('ignores a Retry-After that is negative or not a number', async () => {
+    const slack = new FakeNotifier('slack').willDo(
+      new TransientError('HTTP 429', { retryAfterMs: -60_000 }),
+      new TransientError('HTTP 429', { retryAfterMs: Number.NaN }),
+    );
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    // The plain backoff: 5 s, then 10 s.
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(slack.attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slack.sent).toHaveLength(1);
+  });
+});
+
+describe('shutdown', () => {
+  it('drain() answers true at once when nothing is pending', async () => {
+    const { outbox } = makeOutbox([new FakeNotifier('slack')]);
+    let answer: boolean | undefined;
+    void outbox.drain(1_000).then((v) => (answer = v));
+    await Promise.resolve();
+    expect(answer).toBe(true);
+  });
+
+  it('drain() answers true as soon as the last entry is delivered, not at its timeout', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    let answer: boolean | undefined;
+    void outbox.drain(60_000).then((v) => (answer = v));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(answer).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(answer).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('drain() answers true when the last entry failed for good (nothing left to wait for)', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'), new PermanentError('HTTP 410'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    const drained = outbox.drain(60_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await drained).toBe(true);
+  });
+
+  it('drain() answers false when the outbox stops with entries pending, and after a timeout a later delivery changes nothing', async () => {
+    const slack = new FakeNotifier('slack').willDo('hang');
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    let answer: boolean | undefined;
+    void outbox.drain(60_000).then((v) => (answer = v));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(answer).toBe(false);
+
+    // Timed out: the waiter is gone, so the delivery later does not answer it again.
+    const mail = new FakeNotifier('mail').willDo(new TransientError('503'));
+    const second = makeOutbox([mail]);
+    await second.outbox.enqueue([{ notifier: 'mail', batch: batch() }]);
+    const answers: boolean[] = [];
+    void second.outbox.drain(1_000).then((v) => answers.push(v));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(answers).toEqual([false]);
+    expect((second.outbox as unknown as { idleWaiters: unknown[] }).idleWaiters).toEqual([]);
+  });
+
+  it('stop() aborts the send in flight at once, telling the notifier why, and keeps the entry', async () => {
+    const slack = new FakeNotifier('slack');
+    let signal: AbortSignal | undefined;
+    // A notifier that ignores its signal: stop() must not wait for it.
+    slack.send = (_b, s) => {
+      signal = s;
+      slack.attempts += 1;
+      return new Promise<void>(() => {});
+    };
+    const { outbox, sections } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    let stopped = false;
+    void outbox.stop().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(true);
+    expect(signal?.aborted).toBe(true);
+    expect((signal?.reason as Error).message).toBe('clawmedic is stopping');
+    expect(outbox.snapshot().notifiers[0]).toMatchObject({ inFlight: false, pending: 1 });
+    expect(persistedEntries(sections)).toMatchObject([{ status: 'pending', attempts: 0 }]);
+    expect(outbox.entries()[0]!.lastError).toBeUndefined();
+  });
+
+  it('stop() cancels a scheduled retry, and start() resumes it', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    await outbox.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(slack.attempts).toBe(1);
+    // A new batch while stopped is recorded, not sent.
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.attempts).toBe(1);
+    outbox.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.sent).toHaveLength(2);
+  });
+
+  it('start() resumes only the notifiers with pending entries', async () => {
+    const entry = (notifier: string, status: OutboxSection['entries'][number]['status']) => ({
+      id: `${notifier}-1`,
+      notifier,
+      batch: batch(),
+      status,
+      createdAt: Date.now(),
+      nextAttemptAt: Date.now(),
+      deadlineAt: Date.now() + 60_000,
+      attempts: 0,
+    });
+    // What a previous run left: one pending entry for slack, a finished one for mail.
+    const sections = new MemorySections({ outbox: { version: 1, entries: [entry('slack', 'pending'), entry('mail', 'failed')] } });
+    const slack = new FakeNotifier('slack');
+    const mail = new FakeNotifier('mail');
+    makeOutbox([slack, mail], { sections });
+    await vi.advanceTimersByTimeAsync(0);
+    expect([slack.attempts, mail.attempts]).toEqual([1, 0]);
+  });
+});
+
+describe('the fallback, one hop only', () => {
+  it('does not hand a batch for the fallback notifier itself back to it', async () => {
+    const mail = new FakeNotifier('mail').willDo(new PermanentError('550 mailbox unavailable'));
+    const { outbox } = makeOutbox([mail], { fallback: 'mail' });
+    await outbox.enqueue([{ notifier: 'mail', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['mail:failed']);
+    expect(mail.attempts).toBe(1);
+  });
+
+  it('does not pass a failed fallback copy on to a fallback configured since', async () => {
+    const sections = new MemorySections();
+    const mail = new FakeNotifier('mail').willDo(new PermanentError('550'));
+    const pager = new FakeNotifier('pager');
+    // The copy was made under the old config, whose fallback was mail.
+    sections.section<OutboxSection>('outbox', () => ({ version: 1, entries: [] })).entries.push({
+      id: 'copy-1',
+      notifier: 'mail',
+      batch: batch(),
+      status: 'pending',
+      createdAt: Date.now(),
+      nextAttemptAt: Date.now(),
+      deadlineAt: Date.now() + 60_000,
+      attempts: 0,
+      fallbackOf: 'original-1',
+    });
+    const { outbox } = makeOutbox([mail, pager], { sections, fallback: 'pager' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['mail:failed']);
+    expect(pager.attempts).toBe(0);
+  });
+
+  it('does not hand over to a fallback that is not configured', async () => {
+    const slack = new FakeNotifier('slack').willDo(new PermanentError('HTTP 404'));
+    const { outbox } = makeOutbox([slack], { fallback: 'mail' });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries()).toHaveLength(1);
+    expect(outbox.entries()[0]!.fallbackEntry).toBeUndefined();
+  });
+
+  it('gives up exactly at the deadline, with the last attempt made at it', async () => {
+    const slack = new FakeNotifier('slack').willDo(...Array.from({ length: 10 }, () => new TransientError('503')));
+    const { outbox } = makeOutbox([slack], { delivery: { deadlineMs: 5_000 } });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'pending', attempts: 1 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outbox.entries()[0]).toMatchObject({ status: 'failed', attempts: 2, finishedAt: Date.now(), lastError: 'gave up after 2 attempts: 503' });
+  });
+});
+
+describe('the snapshot', () => {
+  it('shows per notifier its newest error and last delivery', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('first'), new PermanentError('second'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const failedAt = Date.now();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    const snap = outbox.snapshot();
+    expect(snap.notifiers).toEqual([{ name: 'slack', pending: 0, failed: 1, sent: 2, inFlight: false, lastError: 'second', lastErrorAt: failedAt, lastSentAt: Date.now() }]);
+  });
+
+  it('keeps the newest of two errors whichever order the entries are in', () => {
+    const sections = new MemorySections();
+    const entry = (id: string, lastAttemptAt: number, lastError: string) => ({
+      id,
+      notifier: 'slack',
+      batch: batch(),
+      status: 'failed' as const,
+      createdAt: 0,
+      nextAttemptAt: 0,
+      deadlineAt: 0,
+      attempts: 1,
+      lastAttemptAt,
+      lastError,
+      finishedAt: lastAttemptAt,
+    });
+    sections.data.outbox = { version: 1, entries: [entry('a', 2_000, 'newer'), entry('b', 1_000, 'older'), entry('c', 2_000, 'same time, later entry')] };
+    const { outbox } = makeOutbox([], { sections });
+    expect(outbox.snapshot().notifiers).toEqual([{ name: 'slack', pending: 0, failed: 3, sent: 0, inFlight: false, lastError: 'same time, later entry', lastErrorAt: 2_000 }]);
+  });
+});
+
+describe('pruning at its bounds', () => {
+  it('keeps exactly retainCount finished entries, and one exactly retainMs old', async () => {
+    const slack = new FakeNotifier('slack');
+    const { outbox } = makeOutbox([slack], { delivery: { retainCount: 2, retainMs: 10_000 } });
+    for (let i = 0; i < 2; i++) {
+      await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+      await vi.advanceTimersByTimeAsync(5_000);
+    }
+    expect(outbox.entries()).toHaveLength(2);
+    // The first finished 10 s ago: still kept with the third, which makes three, one too many.
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries().map((e) => e.finishedAt)).toEqual([Date.now() - 5_000, Date.now()]);
+    const { outbox: aged } = makeOutbox([slack], { delivery: { retainCount: 10, retainMs: 10_000 } });
+    await aged.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await aged.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(aged.entries()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await aged.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(aged.entries().map((e) => e.finishedAt)).toEqual([Date.now() - 1, Date.now()]);
+  });
+});
