@@ -335,3 +335,115 @@ describe('Scheduler', () => {
     });
   });
 });
+
+describe('schedules and time zones', () => {
+  it('reads a cron schedule in its own time zone: a daily run is 23 h apart when the clocks go forward', () => {
+    // 01:30 in Berlin: on 29 March 2026 the clocks go from 02:00 to 03:00 there.
+    const from = new Date('2026-03-20T00:00:00Z');
+    expect(shortestPeriodMs(parseSchedule('30 1 * * *', 'Europe/Berlin'), from)).toBe(23 * 3_600_000);
+    expect(shortestPeriodMs(parseSchedule('30 1 * * *', 'UTC'), from)).toBe(24 * 3_600_000);
+  });
+
+  it('describes a cron schedule without a time zone', () => {
+    expect(describeSchedule(parseSchedule('0 3 * * *'))).toBe('cron "0 3 * * *"');
+  });
+});
+
+describe('Scheduler housekeeping', () => {
+  const T0 = Date.parse('2026-01-05T00:00:00.000Z');
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const every = (ms: number): ScheduleSpec => ({ kind: 'interval', everyMs: ms, text: `${ms}ms` });
+
+  it('fires a cron task at its times in its own time zone', async () => {
+    // 01:00 in Kolkata (UTC+5:30) is 19:30 UTC the day before.
+    const starts: number[] = [];
+    const s = new Scheduler({ runAtStart: false });
+    s.add({ id: 'tz', spec: parseSchedule('0 1 * * *', 'Asia/Kolkata'), jitterMs: 0, run: async () => void starts.push(Date.now()) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+    expect(starts.map((t) => new Date(t).toISOString())).toEqual(['2026-01-05T19:30:00.000Z']);
+    await s.stop();
+  });
+
+  it('starts only once, however often start() is called', async () => {
+    const starts: number[] = [];
+    const s = new Scheduler();
+    s.add({ id: 't', spec: every(10_000), jitterMs: 0, run: async () => void starts.push(Date.now() - T0) });
+    s.start();
+    s.start();
+    await vi.advanceTimersByTimeAsync(25_000);
+    expect(starts).toEqual([0, 10_000, 20_000]);
+    await s.stop();
+  });
+
+  it('keeps no timer it no longer needs: none piles up over many firings, none is left after stop()', async () => {
+    let release!: () => void;
+    const s = new Scheduler({ random: () => 0.5 });
+    s.add({ id: 't', spec: every(1_000), jitterMs: 100, run: async () => {} });
+    s.add({
+      id: 'slow',
+      spec: every(60_000),
+      jitterMs: 0,
+      run: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    s.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    // The two interval timers (and t's jitter sleep, when one is waiting).
+    expect((s as unknown as { timers: Set<unknown> }).timers.size).toBeLessThanOrEqual(3);
+    const stopping = s.stop(5_000);
+    release();
+    await stopping;
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('skips an overlapping firing quietly when nobody listens for skips, and goes on', async () => {
+    const starts: number[] = [];
+    const s = new Scheduler();
+    s.add({
+      id: 'slow',
+      spec: every(10_000),
+      jitterMs: 0,
+      run: async () => {
+        starts.push(Date.now() - T0);
+        if (starts.length === 1) await new Promise((resolve) => setTimeout(resolve, 15_000));
+      },
+    });
+    s.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(starts).toEqual([0, 20_000]);
+    await s.stop();
+  });
+
+  it('swallows a failing run when nobody listens for errors, and goes on', async () => {
+    let n = 0;
+    const s = new Scheduler();
+    s.add({
+      id: 'boom',
+      spec: every(10_000),
+      jitterMs: 0,
+      run: async () => {
+        n++;
+        throw new Error('boom');
+      },
+    });
+    s.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(n).toBe(3);
+    await s.stop();
+  });
+
+  it('draws no jitter for a task without one', async () => {
+    const random = vi.fn(() => 0.5);
+    const s = new Scheduler({ random });
+    s.add({ id: 't', spec: every(10_000), jitterMs: 0, run: async () => {} });
+    s.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(random).not.toHaveBeenCalled();
+    await s.stop();
+  });
+});
