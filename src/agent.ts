@@ -13,7 +13,7 @@ import { describeSchedule, Scheduler } from './schedule.ts';
 import { AgentFaults } from './self/faults.ts';
 import { SELF_CHECK_ID } from './self/check.ts';
 import { SECTION_SCHEMAS } from './state-sections.ts';
-import { StateStore } from './state/store.ts';
+import { StateFileError, StateStore } from './state/store.ts';
 import { oneLine } from './util/text.ts';
 
 export interface AgentOptions {
@@ -119,6 +119,7 @@ export class Agent {
     // Created first: a state file that cannot be read or written is the first fault the agent may meet.
     const faults = new AgentFaults(opts.log, now);
     // Writes are debounced: a whole-file rewrite per result would wear out an SD card.
+    // Only a file from a newer clawmedic stops the start (see StateStore.open): said in one line, exit 1.
     const store = await StateStore.open(opts.config.statePath, {
       now,
       log: opts.log,
@@ -126,6 +127,9 @@ export class Agent {
       limits: { windowMaxEntries: state.maxResults, windowMaxAgeMs: state.maxAge },
       sections: SECTION_SCHEMAS,
       faults,
+      seriesLimits: { rawMs: state.series.raw, rawMax: state.series.rawMax, tiers: state.series.tiers.map((t) => ({ stepMs: t.step, keepMs: t.keep })) },
+    }).catch((err: unknown) => {
+      throw err instanceof StateFileError ? new AgentError(err.message) : err;
     });
     const other = otherAgentOn(store);
     if (other !== undefined) {
@@ -284,7 +288,8 @@ export class Agent {
   /** One check run: result -> state -> transition -> alerts. Never throws (the scheduler would only log it). */
   private async cycle(rc: ResolvedCheck, contexts: ReturnType<typeof makeContextFactory>, signal: AbortSignal): Promise<void> {
     const id = rc.check.id;
-    const outcome = await runCheck(rc.check, contexts.forCheck(rc, this.store.history(id)), rc.timeoutMs, signal, this.config.redactor);
+    const kept = { history: this.store.history(id), series: this.store.series, memory: this.store.memoryFor(id) };
+    const outcome = await runCheck(rc.check, contexts.forCheck(rc, kept), rc.timeoutMs, signal, this.config.redactor);
     if (signal.aborted) return; // Stopping: a cancelled run says nothing about the gateway.
     const { result } = outcome;
     const transition = this.store.record(id, result, { at: outcome.at, durationMs: outcome.durationMs, machine: rc.machine });

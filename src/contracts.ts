@@ -105,6 +105,51 @@ export interface CheckContext {
   log: Logger;
   /** clawmedic's own files and the faults the running agent met (what the clawmedic.self check reads). */
   self?: SelfView;
+  /** Named numeric series kept in the state file (RSS, restarts, latency...): what trends are computed from. */
+  series: SeriesAccess;
+  /** The check's private memory between runs (a log cursor, the last bootId), kept in the state file. */
+  memory: CheckMemory;
+}
+
+/** One sample of a series. */
+export interface SeriesPoint {
+  /** Epoch ms. */
+  at: number;
+  value: number;
+}
+
+/** A span of a series rolled up: a raw sample is a bucket of one (min = avg = max). */
+export interface SeriesBucket {
+  /** Epoch ms the bucket starts. */
+  at: number;
+  /** Samples in it. */
+  n: number;
+  min: number;
+  avg: number;
+  max: number;
+}
+
+/**
+ * Series by name (letters, digits and `._:-`, e.g. "gateway.rss_bytes"), shared by every check. Kept in
+ * tiers: raw samples for the last hour, then per-minute min/avg/max for a day, then per-15-minutes for
+ * 30 days (configurable with state.series), so the file stays bounded whatever the schedule.
+ */
+export interface SeriesAccess {
+  /** Records a sample (at: epoch ms, default now). Non-finite values and bad names are ignored. */
+  record(name: string, value: number, at?: number): void;
+  /** Samples since `since`, oldest first, at the finest resolution kept for each span (bucket averages past the raw hour). */
+  points(name: string, since: number): SeriesPoint[];
+  /** Buckets since `since`, each at least stepMs wide (default: the finest kept), oldest first. */
+  buckets(name: string, since: number, stepMs?: number): SeriesBucket[];
+  /** Names of the series that have samples. */
+  names(): string[];
+}
+
+export interface CheckMemory {
+  /** What the check stored last time: undefined the first time, or after the state file was reset. */
+  get<T = unknown>(): T | undefined;
+  /** Replaces it. JSON only, at most 16 KiB once serialised (more throws: a cursor, not a cache). */
+  set(value: unknown): void;
 }
 
 /** Something that went wrong inside clawmedic itself: a file it cannot write or read, a failed evaluation. */
@@ -149,6 +194,11 @@ export interface Check {
   };
   /** Inhibition: while one of these is failing, this check is not alerted on separately. */
   dependsOn?: string[];
+  /**
+   * Reads what earlier runs recorded (series, its memory): a one-shot `clawmedic check` then loads the
+   * agent's state file (read-only) for it; other checks start it without that cost.
+   */
+  usesState?: boolean;
   /** Schema of `checks.<id>.options`, so `config validate` reports a bad option with its key path. */
   optionsSchema?: import('zod').ZodType<Record<string, unknown>>;
   run(ctx: CheckContext): Promise<CheckResult>;

@@ -1,4 +1,4 @@
-import type { AgentFault, CheckContext, HistoryEntry, Logger, OpenclawCli, SelfView } from './contracts.ts';
+import type { AgentFault, CheckContext, CheckMemory, HistoryEntry, Logger, OpenclawCli, SelfView, SeriesAccess } from './contracts.ts';
 import type { EffectiveConfig, ResolvedCheck } from './config/load.ts';
 import { execFileGroup } from './platform/exec.ts';
 import { findOpenclawCli } from './platform/openclaw-cli.ts';
@@ -33,12 +33,15 @@ export function makeContextFactory(config: EffectiveConfig, log: Logger, now: ()
       return currentCli();
     },
     openclawVersions,
-    forCheck(rc: ResolvedCheck, history: readonly HistoryEntry[]): ProbeContextBase {
+    /** `kept`: what the state file holds for this check (its history, the series, its private memory). */
+    forCheck(rc: ResolvedCheck, kept: { history: readonly HistoryEntry[]; series: SeriesAccess; memory: CheckMemory }): ProbeContextBase {
       return {
         target: config.target,
         options: rc.options,
         now,
-        history,
+        history: kept.history,
+        series: kept.series,
+        memory: kept.memory,
         exec: execFileGroup,
         openclaw: currentCli(),
         openclawVersions,

@@ -4,6 +4,8 @@ import type { ResolvedCheck } from '../config/load.ts';
 import { STATUS_RANK } from '../evaluate/state-machine.ts';
 import { makeContextFactory } from '../probe-context.ts';
 import { SELF_CHECK_ID } from '../self/check.ts';
+import { checkMemory, inMemoryCheckState } from '../state/series.ts';
+import { StateStore } from '../state/store.ts';
 import { runCheck, type RunOutcome } from '../runner.ts';
 import { formatDuration } from '../util/duration.ts';
 import { oneLine } from '../util/text.ts';
@@ -37,10 +39,14 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
   const onSignal = () => interrupted.abort();
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  const kept = await keptState(config.statePath, selected);
   let outcomes: Array<{ rc: ResolvedCheck; outcome: RunOutcome }>;
   try {
     outcomes = await Promise.all(
-      selected.map(async (rc) => ({ rc, outcome: await runCheck(rc.check, contexts.forCheck(rc, []), rc.timeoutMs, interrupted.signal, config.redactor) })),
+      selected.map(async (rc) => ({
+        rc,
+        outcome: await runCheck(rc.check, contexts.forCheck(rc, kept(rc.check.id)), rc.timeoutMs, interrupted.signal, config.redactor),
+      })),
     );
   } finally {
     process.off('SIGTERM', onSignal);
@@ -67,6 +73,19 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
     if (openclaw.note) process.stdout.write(`note: ${oneLine(openclaw.note)}\n`);
   }
   return NAGIOS[worst].code;
+}
+
+/**
+ * What the agent's state file holds for each check, read-only: only when a selected check reads earlier
+ * runs (a trend), so a plain `check` does not pay for parsing the file. Samples and memory a run
+ * records stay in memory: a one-shot check never writes the file the agent owns.
+ */
+async function keptState(statePath: string, selected: ResolvedCheck[]) {
+  let store: StateStore | undefined;
+  if (selected.some((rc) => rc.check.usesState)) store = await StateStore.readOnly(statePath).catch(() => undefined);
+  const series = inMemoryCheckState().series;
+  return (id: string) =>
+    store && !store.corrupt ? { history: store.history(id), series: store.series, memory: store.memoryFor(id) } : { history: [], series, memory: checkMemory({}, id) };
 }
 
 function selectChecks(all: ResolvedCheck[], ids: string[]): ResolvedCheck[] {

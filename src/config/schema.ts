@@ -35,6 +35,36 @@ export const secretRef = z
 
 const severity = z.enum(['crit', 'warn', 'info']);
 
+const SERIES_DEFAULTS = {
+  raw: 3_600_000,
+  rawMax: 720,
+  tiers: [
+    { step: 60_000, keep: 86_400_000 },
+    { step: 900_000, keep: 30 * 86_400_000 },
+  ],
+};
+
+/** How series are kept: raw samples, then roll-ups (each coarser and kept longer than the one before). */
+const seriesSettings = z
+  .strictObject({
+    raw: durationUpTo(86_400_000).default(SERIES_DEFAULTS.raw).meta({ description: 'How long raw samples are kept (default 1h)' }),
+    rawMax: z.number().int().min(10).max(100_000).default(SERIES_DEFAULTS.rawMax).meta({ description: 'Raw samples kept at most per series (default 720)' }),
+    tiers: z
+      .array(z.strictObject({ step: durationUpTo(86_400_000).refine((ms) => ms >= 1_000, 'a step is at least 1s'), keep: duration }))
+      .max(4)
+      .default(SERIES_DEFAULTS.tiers)
+      .meta({ description: 'Roll-ups, finest first: per-step min/avg/max kept for `keep` (default 1m for 1d, then 15m for 30d)' }),
+  })
+  .superRefine((s, ctx) => {
+    s.tiers.forEach((t, i) => {
+      if (t.keep < t.step) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'keep'], message: 'keep must be at least one step' });
+      const before = s.tiers[i - 1];
+      if (before && t.step <= before.step) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'step'], message: 'each tier must be coarser than the one before' });
+      // 100k buckets a tier bounds the file whatever the settings.
+      if (t.keep / t.step > 100_000) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'keep'], message: `keep / step is ${Math.round(t.keep / t.step)} buckets; at most 100000` });
+    });
+  });
+
 const flapping = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -101,8 +131,9 @@ export const configSchema = z
         path: z.string().min(1).optional().meta({ description: 'State file (default: clawmedic.state.json beside the config)' }),
         maxResults: z.number().int().min(10).max(10_000).default(200),
         maxAge: duration.default(86_400_000),
+        series: seriesSettings.default(SERIES_DEFAULTS),
       })
-      .default({ maxResults: 200, maxAge: 86_400_000 }),
+      .default({ maxResults: 200, maxAge: 86_400_000, series: SERIES_DEFAULTS }),
     log: z
       .strictObject({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

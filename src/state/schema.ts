@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { CheckResult, HistoryEntry } from '../contracts.ts';
 import type { MachineState, Transition } from '../evaluate/types.ts';
+import { isSeriesName, type SeriesData } from './series.ts';
 
 // The state file's data shape, its version, and the checks a file must pass before anything trusts it.
 // Validation is deliberately loose about extra keys (a later version may add fields; an older agent
 // keeps them) and strict about the keys the code reads.
 
-export const SCHEMA_VERSION = 1;
+/** 2: series and per-check memory (0.2.0). 1: checks, sections and notices (0.1.0). */
+export const SCHEMA_VERSION = 2;
 
 export interface LastRun {
   /** Epoch ms the run finished. */
@@ -57,10 +59,14 @@ export interface StateData {
   /** Named sections owned by other parts (alerts, outbox, silences, recovery). */
   sections: Record<string, unknown>;
   notices: StateNotice[];
+  /** Named numeric series, tiered (see series.ts). */
+  series: Record<string, SeriesData>;
+  /** Each check's private memory between runs, by check id. */
+  memory: Record<string, unknown>;
 }
 
 export function emptyState(now: number): StateData {
-  return { schemaVersion: SCHEMA_VERSION, createdAt: now, updatedAt: now, checks: {}, sections: {}, notices: [] };
+  return { schemaVersion: SCHEMA_VERSION, createdAt: now, updatedAt: now, checks: {}, sections: {}, notices: [], series: {}, memory: {} };
 }
 
 const status = z.enum(['ok', 'warn', 'crit', 'unknown']);
@@ -119,21 +125,44 @@ const checkRecord = z.looseObject({
 const notice = z.looseObject({ kind: z.string(), at: epoch, movedTo: z.string(), reason: z.string(), part: z.string().optional() });
 
 // Check records and sections are validated one by one (below), so one damaged part does not cost the rest.
-const stateV1 = z.looseObject({
-  schemaVersion: z.literal(1),
+// Checked by hand: a full set of series is ~100k tuples, and zod takes half a second over them.
+const seriesData = z.custom<SeriesData>(isSeriesData, 'expected { raw: [[at, value], ...], tiers: [[[start, n, min, max, sum], ...], ...] } of finite numbers');
+
+function isSeriesData(value: unknown): value is SeriesData {
+  if (!value || typeof value !== 'object') return false;
+  const { raw, tiers } = value as Partial<SeriesData>;
+  if (!Array.isArray(raw) || !Array.isArray(tiers)) return false;
+  for (const r of raw) if (!Array.isArray(r) || r.length !== 2 || !Number.isFinite(r[0]) || !Number.isFinite(r[1])) return false;
+  for (const tier of tiers) {
+    if (!Array.isArray(tier)) return false;
+    for (const b of tier) {
+      if (!Array.isArray(b) || b.length !== 5 || !(b[1] >= 1)) return false;
+      for (const x of b) if (!Number.isFinite(x)) return false;
+    }
+  }
+  return true;
+}
+
+const stateV2 = z.looseObject({
+  schemaVersion: z.literal(2),
   createdAt: epoch,
   updatedAt: epoch,
   checks: z.record(z.string(), z.unknown()),
   sections: z.record(z.string(), z.unknown()),
   // Absent in files written before notices existed; same version, since it is additive.
   notices: z.array(notice).default([]),
+  series: z.record(z.string(), z.unknown()).default({}),
+  memory: z.record(z.string(), z.unknown()).default({}),
 });
 
 /**
  * Upgrades from version n to n + 1, keyed by n. Empty while there is only version 1; a new version adds
  * an entry here rather than teaching the validator two shapes.
  */
-const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {};
+const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {
+  // 0.1.0 -> 0.2.0: series and check memory start empty; everything else is kept as it was.
+  1: (raw) => ({ ...raw, schemaVersion: 2, series: {}, memory: {} }),
+};
 
 export type ParseOutcome =
   | { ok: true; data: StateData; migratedFrom?: number; damaged: DamagedPart[] }
@@ -171,7 +200,7 @@ export function parseState(text: string, sectionSchemas: SectionSchemas = {}): P
     if (!migrate) return { ok: false, kind: 'corrupt', reason: `no migration from schemaVersion ${v}` };
     obj = migrate(obj);
   }
-  const parsed = stateV1.safeParse(obj);
+  const parsed = stateV2.safeParse(obj);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? formatPath(issue.path) : '';
@@ -182,9 +211,12 @@ export function parseState(text: string, sectionSchemas: SectionSchemas = {}): P
   const damaged = [
     ...dropInvalid(data.checks as Record<string, unknown>, 'checks', () => checkRecord),
     ...dropInvalid(data.sections, 'sections', (name) => (Object.hasOwn(sectionSchemas, name) ? sectionSchemas[name] : undefined)),
+    ...dropInvalid(data.series as Record<string, unknown>, 'series', (name) => (isSeriesName(name) ? seriesData : NEVER_VALID)),
   ];
   return version === SCHEMA_VERSION ? { ok: true, data, damaged } : { ok: true, data, migratedFrom: version, damaged };
 }
+
+const NEVER_VALID = z.never({ error: 'not a valid series name' });
 
 /** Removes the members of `record` that fail their schema; returns what was removed and why. */
 function dropInvalid(record: Record<string, unknown>, prefix: string, schemaOf: (key: string) => z.ZodType | undefined): DamagedPart[] {

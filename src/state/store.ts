@@ -8,7 +8,9 @@ import { AtomicJsonFile, CorruptFileError, StateFileError, type WriteStats } fro
 import { stateReadFault, stateUnmovableFault, stateWriteFault } from '../self/file-faults.ts';
 import { describeErrno } from '../util/errno.ts';
 import type { FaultReport } from '../self/faults.ts';
-import { type CheckRecord, type DamagedPart, emptyState, parseState, type SectionSchemas, type StateData, type StateNotice } from './schema.ts';
+import { type CheckRecord, type DamagedPart, emptyState, parseState, SCHEMA_VERSION, type SectionSchemas, type StateData, type StateNotice } from './schema.ts';
+import { checkMemory, SeriesSet, type SeriesLimits } from './series.ts';
+import type { CheckMemory } from '../contracts.ts';
 import type { PersistentSections } from './types.ts';
 
 export { CorruptFileError, StateFileError } from './atomic-file.ts';
@@ -57,6 +59,8 @@ export interface StateStoreOptions {
   sections?: SectionSchemas;
   /** Told when the file cannot be written or read (and when it can again); the agent's self check reads it. */
   faults?: FaultSink;
+  /** Tiers and bounds of the series (default: raw 1 h, per minute for a day, per 15 minutes for 30 days). */
+  seriesLimits?: Partial<SeriesLimits>;
 }
 
 /** Where the store reports that its file cannot be written or read. */
@@ -105,6 +109,8 @@ export class StateStore implements PersistentSections {
   readonly corrupt: { reason: string; kind: 'corrupt' | 'newer' } | undefined;
   /** Parts of the file that failed their schema (readOnly(): found; open(): reset, a copy of the file kept). */
   readonly damaged: readonly DamagedPart[];
+  /** The named series (samples recorded on a read-only store stay in memory). */
+  readonly series: SeriesSet;
 
   private readonly db: Low<StateData>;
   private readonly file: AtomicJsonFile<StateData>;
@@ -145,6 +151,13 @@ export class StateStore implements PersistentSections {
     this.log = init.options.log ?? SILENT;
     this.limits = { ...DEFAULT_STATE_LIMITS, ...init.options.limits };
     this.flushDelayMs = init.options.flushDelayMs ?? 1000;
+    this.series = new SeriesSet(this.db.data.series, { ...(init.options.seriesLimits ? { limits: init.options.seriesLimits } : {}), now: this.now, onChange: () => this.markDirty() });
+  }
+
+  /** A check's private memory between runs. */
+  memoryFor(checkId: string): CheckMemory {
+    assertSafeKey(checkId, 'check id');
+    return checkMemory(this.db.data.memory, checkId, () => this.markDirty());
   }
 
   /**
@@ -168,6 +181,10 @@ export class StateStore implements PersistentSections {
       if (data === null) existed = false;
       else db.data = data;
     } catch (err) {
+      if (err instanceof CorruptFileError && err.kind === 'newer') {
+        // Not damage: a later clawmedic wrote it. Moving it aside would lose that version's history.
+        throw new StateFileError(`state file ${path} was written by a newer clawmedic (${err.reason}); upgrade clawmedic, or set state.path to another file`, { path, code: 'ENEWER' });
+      }
       existed = false;
       const code = (err as StateFileError).code;
       // A directory, FIFO or device at the state path is somebody's: reported, never moved.
@@ -190,6 +207,8 @@ export class StateStore implements PersistentSections {
       }
     }
     const damaged = file.lastDamaged;
+    const migratedFrom = file.lastMigratedFrom;
+    if (migratedFrom !== undefined) log.info({ path, from: migratedFrom, to: SCHEMA_VERSION }, `state file ${path} upgraded from schemaVersion ${migratedFrom} to ${SCHEMA_VERSION}`);
     if (existed && !quarantined && damaged.length) {
       const copy = await keepCopy(path, now());
       for (const d of damaged) {
@@ -206,7 +225,7 @@ export class StateStore implements PersistentSections {
       }
     }
     const store = new StateStore({ path, readOnly: false, existed, db, file, options, damaged, ...(quarantined ? { quarantined } : {}) });
-    if (notices.length) {
+    if (notices.length || migratedFrom !== undefined) {
       db.data.notices.push(...notices);
       if (db.data.notices.length > store.limits.noticesMax) db.data.notices.splice(0, db.data.notices.length - store.limits.noticesMax);
       // Written at once, so the notice survives even if the agent stops before its first cycle. A write
@@ -311,6 +330,7 @@ export class StateStore implements PersistentSections {
       const lastSeen = rec.last?.at ?? rec.window.at(-1)?.at ?? rec.machine.since;
       if (!known.has(id) && now - lastSeen >= maxAgeMs) {
         delete checks[id];
+        delete this.db.data.memory[id];
         dropped.push(id);
         changed = true;
         continue;
@@ -453,17 +473,18 @@ export class StateStore implements PersistentSections {
   }
 }
 
-/** The file adapter; `lastDamaged` holds the parts the last read dropped. */
-function adapterFor(path: string, sections: SectionSchemas = {}): AtomicJsonFile<StateData> & { lastDamaged: DamagedPart[] } {
+/** The file adapter; `lastDamaged` holds the parts the last read dropped, `lastMigratedFrom` the version it upgraded. */
+function adapterFor(path: string, sections: SectionSchemas = {}): AtomicJsonFile<StateData> & { lastDamaged: DamagedPart[]; lastMigratedFrom: number | undefined } {
   const file = new AtomicJsonFile<StateData>(path, {
     parse(text) {
       const outcome = parseState(text, sections);
       if (!outcome.ok) throw new CorruptFileError(outcome.reason, outcome.kind);
       adapter.lastDamaged = outcome.damaged;
+      adapter.lastMigratedFrom = outcome.migratedFrom;
       return outcome.data;
     },
   });
-  const adapter = Object.assign(file, { lastDamaged: [] as DamagedPart[] });
+  const adapter = Object.assign(file, { lastDamaged: [] as DamagedPart[], lastMigratedFrom: undefined as number | undefined });
   return adapter;
 }
 

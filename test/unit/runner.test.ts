@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Check, CheckContext, CheckResult } from '../../src/contracts.ts';
 import { runCheck } from '../../src/runner.ts';
+import { inMemoryCheckState } from '../../src/state/series.ts';
 import { Redactor } from '../../src/util/redact.ts';
 
 type Ctx = Omit<CheckContext, 'signal' | 'timeoutMs'>;
@@ -15,6 +16,7 @@ function ctx(): Ctx {
     options: {},
     now: () => Date.now(),
     history: [],
+    ...inMemoryCheckState(),
     exec: () => Promise.reject(new Error('exec is not used in these tests')),
     openclaw: { path: null, notFoundReason: 'not needed', run: () => Promise.reject(new Error('not used')) },
     log: { debug: noop, info: noop, warn: noop, error: noop },

@@ -217,7 +217,6 @@ describe('quarantine', () => {
     ['no schemaVersion', async () => JSON.stringify({ checks: {} }), /schemaVersion/],
     ['a wrong top-level shape', async () => (await validFileText()).replace(/"createdAt":\d+/, '"createdAt":"yesterday"'), /wrong shape at createdAt/],
     ['checks that are not an object', async () => JSON.stringify({ schemaVersion: 1, createdAt: 1, updatedAt: 1, checks: [], sections: {} }), /wrong shape at checks/],
-    ['a newer schemaVersion', async () => JSON.stringify({ schemaVersion: SCHEMA_VERSION + 1, whatever: true }), /newer/],
   ];
 
   it.each(cases)('moves %s aside, reports it, and starts fresh', async (_name, content, reason) => {
@@ -276,6 +275,24 @@ function recordingFaults() {
   };
   return { faults, reports, cleared };
 }
+
+describe('a file from a newer clawmedic', () => {
+  it('is refused with a clear message and left exactly as it is', async () => {
+    await mkdir(join(dir, 'state'), { recursive: true });
+    const text = JSON.stringify({ schemaVersion: SCHEMA_VERSION + 1, whatever: true });
+    await writeFile(path, text);
+    const error = await StateStore.open(path, { now: clock }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StateFileError);
+    expect((error as StateFileError).code).toBe('ENEWER');
+    expect((error as Error).message).toBe(
+      `state file ${path} was written by a newer clawmedic (schemaVersion ${SCHEMA_VERSION + 1} is newer than this clawmedic understands (${SCHEMA_VERSION})); upgrade clawmedic, or set state.path to another file`,
+    );
+    expect(await readFile(path, 'utf8')).toBe(text);
+    expect(await readdir(join(dir, 'state'))).toEqual(['state.json']);
+    // `status` reads it without a fuss and says the same.
+    expect((await StateStore.readOnly(path)).corrupt?.kind).toBe('newer');
+  });
+});
 
 describe('files it cannot read', () => {
   it('moves a file it may not read aside and starts fresh, instead of refusing to start', async () => {
@@ -683,6 +700,26 @@ describe('debounced writes', () => {
 
 describe('a state file written by the released 0.1.0', () => {
   const FIXTURE = new URL('../fixtures/state-0.1.0.json', import.meta.url);
+
+  it('is upgraded to the current schema, keeping its history, incidents and outbox, and written back at once', async () => {
+    await mkdir(join(dir, 'state'), { recursive: true });
+    const original = JSON.parse(await readFile(FIXTURE, 'utf8'));
+    expect(original.schemaVersion).toBe(1);
+    await writeFile(path, JSON.stringify(original));
+    const infos: string[] = [];
+    const log: Logger = { debug() {}, info: (_o, m) => infos.push(m ?? ''), warn() {}, error() {} };
+    const store = await StateStore.open(path, { now: clock, log, sections: SECTION_SCHEMAS });
+    expect(infos).toEqual([`state file ${path} upgraded from schemaVersion 1 to ${SCHEMA_VERSION}`]);
+    expect(store.history('gateway.port')).toEqual(original.checks['gateway.port'].window);
+    expect(store.check('gateway.port')?.transitions).toEqual(original.checks['gateway.port'].transitions);
+    expect(store.series.names()).toEqual([]);
+    expect(store.memoryFor('gateway.port').get()).toBeUndefined();
+    const written = JSON.parse(await readFile(path, 'utf8'));
+    expect(written.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(written.sections).toEqual(original.sections);
+    expect(written).toMatchObject({ series: {}, memory: {} });
+    await store.close();
+  });
 
   it('passes every section schema: its incidents, outbox (sent and pending) and agent record are kept', async () => {
     await mkdir(join(dir, 'state'), { recursive: true });
