@@ -26,9 +26,9 @@ import { snippet } from './quote.ts';
 
 export const gatewayHttpOptionsSchema = z.strictObject({
   /** Per-request deadline; capped so that the check's two request rounds fit in its timeout. */
-  requestTimeoutMs: z.number().int().positive().default(3_000),
+  requestTimeoutMs: z.number().int().positive().max(600_000).default(3_000),
   /** How long (by the uptime the gateway reports) "starting" is normal. A cold start took ~18 s here. */
-  startupGraceMs: z.number().int().nonnegative().default(120_000),
+  startupGraceMs: z.number().int().nonnegative().max(86_400_000).default(120_000),
 });
 export type GatewayHttpOptions = z.output<typeof gatewayHttpOptionsSchema>;
 
