@@ -1,0 +1,254 @@
+// Trend math shared by the checks that watch a series grow (memory, disk, latency, restarts): pure
+// functions, no I/O, no clock of their own. The usual path is
+//
+//   const t = trend(ctx.series.points(name, now - windowMs), { now, windowMs, segmentStart, warmupMs });
+//   if (t.ok) eta = timeToLimit(t.level, t.slopePerMs, limit);
+//   level = hysteresis(memory.level, value, { warn: {raise, clear}, crit: {raise, clear} });
+//
+// A slope is Theil-Sen (the median of the slopes between pairs of samples): a GC sawtooth or one spike
+// moves it little, where a least-squares line follows them. Times are epoch ms, slopes per ms.
+
+/** One sample (the same shape as SeriesPoint). */
+export interface TrendPoint {
+  at: number;
+  value: number;
+}
+
+export interface Fit {
+  /** Units per ms (multiply by HOUR_MS for per hour). */
+  slopePerMs: number;
+  /** The fitted line's value at `at` (the median of value - slope * at, evaluated there). */
+  valueAt(at: number): number;
+  /** Samples and pairs the fit used. */
+  n: number;
+  pairs: number;
+}
+
+export const HOUR_MS = 3_600_000;
+
+/** At most this many pairs by default: 20 000 pairs cost well under a millisecond. */
+export const DEFAULT_MAX_PAIRS = 20_000;
+
+/**
+ * Theil-Sen fit: the median of the pairwise slopes (pairs closer than minDtMs apart are skipped). Above
+ * maxPairs pairs, a fixed pseudo-random sample of maxPairs pairs (seeded by the data size: the same input
+ * gives the same answer). Undefined with fewer than two usable samples.
+ */
+export function theilSen(points: readonly TrendPoint[], options: { maxPairs?: number; minDtMs?: number } = {}): Fit | undefined {
+  const pts = clean(points);
+  const n = pts.length;
+  if (n < 2) return undefined;
+  const maxPairs = Math.max(1, Math.floor(options.maxPairs ?? DEFAULT_MAX_PAIRS));
+  const minDt = Math.max(0, options.minDtMs ?? 0);
+  const slopes: number[] = [];
+  const add = (a: TrendPoint, b: TrendPoint) => {
+    const dt = b.at - a.at;
+    if (dt > minDt && dt > 0) slopes.push((b.value - a.value) / dt);
+  };
+  const total = (n * (n - 1)) / 2;
+  if (total <= maxPairs) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) add(pts[i]!, pts[j]!);
+  } else {
+    const rand = mulberry32(n * 2_654_435_761);
+    for (let k = 0; k < maxPairs; k++) {
+      const i = Math.floor(rand() * n);
+      let j = Math.floor(rand() * (n - 1));
+      if (j >= i) j++;
+      add(pts[Math.min(i, j)]!, pts[Math.max(i, j)]!);
+    }
+  }
+  if (slopes.length === 0) return undefined;
+  const slope = median(slopes);
+  // Intercept around the last sample's time keeps the numbers small (epoch ms times a slope lose precision).
+  const origin = pts[n - 1]!.at;
+  const intercept = median(pts.map((p) => p.value - slope * (p.at - origin)));
+  return { slopePerMs: slope, valueAt: (at: number) => intercept + slope * (at - origin), n, pairs: slopes.length };
+}
+
+export interface TrendOptions {
+  /** The present (ctx.now()): samples after it are ignored (a clock set back). */
+  now: number;
+  /** How far back to look. */
+  windowMs: number;
+  /**
+   * Where the current segment starts (e.g. the gateway's start time): samples before it belong to another
+   * process and are ignored. Undefined: no known boundary.
+   */
+  segmentStart?: number;
+  /** Samples within this long after segmentStart are ignored (start-up allocations are not a leak). */
+  warmupMs?: number;
+  /**
+   * A gap between samples longer than this also starts a new segment (a clock jumped forward, the agent
+   * was stopped): slopes across it are not trusted. Default: half the window, at least 10 min.
+   */
+  maxGapMs?: number;
+  /** Fewer samples than this: no trend (default 6). */
+  minPoints?: number;
+  /** Samples spanning less than this: no trend (default a quarter of the window). */
+  minSpanMs?: number;
+  maxPairs?: number;
+}
+
+export type TrendResult =
+  | {
+      ok: true;
+      slopePerMs: number;
+      /** slopePerMs * HOUR_MS. */
+      slopePerHour: number;
+      /** The fitted value now: what to project from (one spike in the last sample does not move it). */
+      level: number;
+      /** The last sample's value. */
+      last: number;
+      n: number;
+      /** Time from the first to the last sample used. */
+      spanMs: number;
+      /** The first sample's time. */
+      from: number;
+    }
+  | {
+      ok: false;
+      /** Why there is no trend, in words ("12 min of samples since the gateway started, 15 min needed"). */
+      reason: string;
+      n: number;
+      spanMs: number;
+      /** The last usable sample's value, when there is one. */
+      last?: number;
+    };
+
+/** The samples a trend may use: within the window, not in the future, after the segment start and its warm-up, after the last long gap. */
+export function usableSamples(points: readonly TrendPoint[], options: TrendOptions): TrendPoint[] {
+  const { now, windowMs } = options;
+  let from = now - windowMs;
+  if (options.segmentStart !== undefined && Number.isFinite(options.segmentStart)) {
+    from = Math.max(from, options.segmentStart + Math.max(0, options.warmupMs ?? 0));
+  }
+  const pts = clean(points).filter((p) => p.at >= from && p.at <= now);
+  const maxGap = options.maxGapMs ?? Math.max(600_000, windowMs / 2);
+  let start = 0;
+  for (let i = 1; i < pts.length; i++) if (pts[i]!.at - pts[i - 1]!.at > maxGap) start = i;
+  return start ? pts.slice(start) : pts;
+}
+
+/** The slope of a series over a window, with segmenting, warm-up and gap handling (see TrendOptions). */
+export function trend(points: readonly TrendPoint[], options: TrendOptions): TrendResult {
+  const pts = usableSamples(points, options);
+  const n = pts.length;
+  const spanMs = n ? pts[n - 1]!.at - pts[0]!.at : 0;
+  const last = n ? pts[n - 1]!.value : undefined;
+  const minPoints = Math.max(2, options.minPoints ?? 6);
+  const minSpan = options.minSpanMs ?? options.windowMs / 4;
+  const lastPart = last === undefined ? {} : { last };
+  if (n < minPoints || spanMs < minSpan) {
+    const have = n < minPoints ? `${n} sample${n === 1 ? '' : 's'}` : `${formatEta(spanMs)} of samples`;
+    const need = n < minPoints ? `${minPoints} needed` : `${formatEta(minSpan)} needed`;
+    const since =
+      options.segmentStart !== undefined && Number.isFinite(options.segmentStart) && options.segmentStart > options.now - options.windowMs
+        ? ' since the start (after its warm-up)'
+        : '';
+    return { ok: false, reason: `${have}${since}, ${need}`, n, spanMs, ...lastPart };
+  }
+  const fit = theilSen(pts, options.maxPairs === undefined ? {} : { maxPairs: options.maxPairs });
+  if (!fit) return { ok: false, reason: 'samples too close in time for a slope', n, spanMs, ...lastPart };
+  return {
+    ok: true,
+    slopePerMs: fit.slopePerMs,
+    slopePerHour: fit.slopePerMs * HOUR_MS,
+    level: fit.valueAt(options.now),
+    last: last!,
+    n,
+    spanMs,
+    from: pts[0]!.at,
+  };
+}
+
+/**
+ * How long until `value`, moving at `slopePerMs`, reaches `limit` (ms). 0 when it is there already
+ * (value >= limit); undefined when it never will (flat or moving away), or for non-finite input.
+ */
+export function timeToLimit(value: number, slopePerMs: number, limit: number): number | undefined {
+  if (![value, slopePerMs, limit].every(Number.isFinite)) return undefined;
+  if (value >= limit) return 0;
+  if (slopePerMs <= 0) return undefined;
+  return (limit - value) / slopePerMs;
+}
+
+export type Level = 'ok' | 'warn' | 'crit';
+
+/** Raise at `raise`; once raised, stay until the value is back past `clear`. */
+export interface Band {
+  raise: number;
+  clear: number;
+}
+
+/**
+ * A level with hysteresis: a value must pass `raise` to enter a level and fall back past `clear` to leave
+ * it, so a value hovering at a threshold does not flap. `higherIsWorse: false` for values where less is
+ * worse (time to a limit, free space): then raise <= clear. Keep the returned level (e.g. in ctx.memory)
+ * and pass it as `previous` next run. A band may be omitted (no such level).
+ */
+export function hysteresis(
+  previous: Level | undefined,
+  value: number,
+  bands: { warn?: Band; crit?: Band },
+  higherIsWorse = true,
+): Level {
+  if (!Number.isFinite(value)) return previous ?? 'ok';
+  const past = (v: number, t: number) => (higherIsWorse ? v >= t : v <= t);
+  const within = (v: number, t: number) => (higherIsWorse ? v > t : v < t);
+  const { warn, crit } = bands;
+  if (crit && past(value, crit.raise)) return 'crit';
+  if (crit && previous === 'crit' && within(value, crit.clear)) return 'crit';
+  if (warn && past(value, warn.raise)) return 'warn';
+  if (warn && (previous === 'warn' || previous === 'crit') && within(value, warn.clear)) return 'warn';
+  return 'ok';
+}
+
+/** The worse of two levels. */
+export function worse(a: Level, b: Level): Level {
+  const rank = { ok: 0, warn: 1, crit: 2 } as const;
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/** "about 3 h 20 min", "about 45 min", "under a minute", "about 2 d 4 h": for time-to-limit sentences. */
+export function formatEta(ms: number): string {
+  if (!Number.isFinite(ms)) return 'never';
+  if (ms < 60_000) return 'under a minute';
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) {
+    const rest = min - h * 60;
+    // Under 10 h, to the 10 minutes; past that the minutes are noise.
+    const m = h < 10 ? Math.round(rest / 10) * 10 : 0;
+    return m === 60 ? `${h + 1} h` : m ? `${h} h ${m} min` : `${h} h`;
+  }
+  const d = Math.floor(h / 24);
+  const hr = h - d * 24;
+  return hr ? `${d} d ${hr} h` : `${d} d`;
+}
+
+function clean(points: readonly TrendPoint[]): TrendPoint[] {
+  const out = points.filter((p) => Number.isFinite(p?.at) && Number.isFinite(p?.value));
+  // Sorted by time; already sorted in the usual case, so this is cheap.
+  for (let i = 1; i < out.length; i++) {
+    if (out[i]!.at < out[i - 1]!.at) return out.sort((a, b) => a.at - b.at);
+  }
+  return out;
+}
+
+function median(values: number[]): number {
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
