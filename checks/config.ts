@@ -131,6 +131,8 @@ function syntaxFailure(file: string, p: SyntaxProblem, backup: string): CheckRes
       `Fix ${file} at line ${p.line}, column ${p.column}, or ${backup}; then run \`openclaw config validate\` ` +
       'before restarting the gateway.',
     details: { path: file, line: p.line, column: p.column, parser: message },
+    // The file will not parse on the next run either: no reason to wait for three.
+    certain: true,
   };
 }
 
@@ -245,6 +247,7 @@ function judge(file: string, v: Validation): CheckResult {
         'backup; run `openclaw config validate` and only restart the gateway once it passes.',
       metrics,
       details,
+      certain: true,
     };
   }
   if (v.warnings.length > 0) {

@@ -29,6 +29,8 @@ export const gatewayPortCheck: Check = {
   title: 'Gateway port and listener',
   defaults: { schedule: '30s', timeoutMs: 8_000, options: { requestTimeoutMs: 3_000 } },
   optionsSchema: gatewayPortOptionsSchema,
+  // A gateway with an invalid openclaw.json exits 78 at every start: then the config is the alert.
+  explainedBy: ['config'],
   run: runGatewayPort,
 };
 

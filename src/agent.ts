@@ -301,6 +301,9 @@ export class Agent {
         `${id}: ${transition.from.toUpperCase()} -> ${transition.to.toUpperCase()}: ${oneLine(result.summary)}`,
       );
       this.alerts?.onTransition(transition, result);
+      // Starting to fail: look at what may be the cause now (the config every 5 min is too late to
+      // explain a gateway that exits 78 at every start), so the first alert can name it.
+      if (transition.from === 'ok') for (const cause of rc.explainedBy) this.scheduler?.runNow(cause);
     }
     const state = this.store.check(id)?.machine.state;
     if (state) this.alerts?.onResult?.(id, result, state);

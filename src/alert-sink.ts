@@ -25,6 +25,11 @@ export function dependencyMapOf(config: EffectiveConfig): Record<string, string[
   return Object.fromEntries(config.checks.filter((rc) => rc.dependsOn.length).map((rc) => [rc.check.id, rc.dependsOn]));
 }
 
+/** Check id -> the checks whose CRIT incident explains its failure. */
+export function causeMapOf(config: EffectiveConfig): Record<string, string[]> {
+  return Object.fromEntries(config.checks.filter((rc) => rc.explainedBy.length).map((rc) => [rc.check.id, rc.explainedBy]));
+}
+
 /** Builds the alert router the agent feeds with transitions. */
 export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, log, now, host, faults }) => {
   const fallback = config.file.alerting.fallback;
@@ -36,6 +41,7 @@ export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, lo
     ...(fallback && names.has(fallback) ? { fallback } : {}),
     config: alertingConfigOf(config),
     dependsOn: dependencyMapOf(config),
+    causes: causeMapOf(config),
     host,
     gateway: `${config.target.host}:${config.target.port}`,
     now,

@@ -15,6 +15,11 @@ export interface CheckResult {
   metrics?: Record<string, number>;
   /** Raw evidence, already redacted. */
   details?: unknown;
+  /**
+   * A failure that no retry will change (a syntax error in a file, a schema violation): FAILING and
+   * alerted at once instead of after failureThreshold results. Never for a probe that can be flaky.
+   */
+  certain?: boolean;
 }
 
 /** Where the gateway is. The host is always a loopback address. */
@@ -194,6 +199,13 @@ export interface Check {
   };
   /** Inhibition: while one of these is failing, this check is not alerted on separately. */
   dependsOn?: string[];
+  /**
+   * Checks that can be the cause of this one's failure (gateway.port: config, since a gateway with an
+   * invalid config exits 78 at every start). When this check starts failing they are run at once; while
+   * one of them has an open CRIT incident, this check's alert is folded into it. Unlike dependsOn, a cause
+   * is never waited for.
+   */
+  explainedBy?: string[];
   /**
    * Reads what earlier runs recorded (series, its memory): a one-shot `clawmedic check` then loads the
    * agent's state file (read-only) for it; other checks start it without that cost.

@@ -84,5 +84,6 @@ function validate(id: string, value: unknown): CheckResult {
     if (Object.keys(metrics).length) out.metrics = metrics;
   }
   if (r.details !== undefined) out.details = r.details;
+  if (r.certain === true && out.status !== 'ok') out.certain = true;
   return out;
 }

@@ -11,6 +11,8 @@ export interface PlanContext {
   now: number;
   config: AlertingConfig;
   dependsOn: DependencyMap;
+  /** Check id -> checks whose CRIT incident explains it: folded into like a parent, but never waited for. */
+  causes?: DependencyMap;
   /** The check's last known state machine state (undefined after a restart until it reports). */
   stateOf(checkId: string): CheckState | undefined;
   /** The silence or maintenance window covering the check now. */
@@ -38,10 +40,26 @@ export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAle
   const { now } = ctx;
   const incidents = Object.values(section.incidents).sort((a, b) => a.since - b.since);
   const isOpen = (id: string): boolean => id in section.incidents;
+  // A cause explains a failure only while it is itself a CRIT failure: a config WARN (a missing env
+  // var) does not explain a gateway that is down, and must not swallow its alert.
+  const causes = ctx.causes ?? {};
+  const isCause = (id: string): boolean => section.incidents[id]?.severity === 'crit';
+  const folded = (checkId: string): string | undefined =>
+    foldTarget(checkId, ctx.dependsOn, isOpen) ?? (causes[checkId]?.length ? foldTarget(checkId, causes, isCause) : undefined);
 
   for (const incident of incidents) {
-    setOptional(incident, 'inhibitedBy', foldTarget(incident.checkId, ctx.dependsOn, isOpen));
+    setOptional(incident, 'inhibitedBy', folded(incident.checkId));
     setOptional(incident, 'silencedBy', ctx.silencedBy(incident.checkId));
+  }
+  // gateway.http folds into gateway.port, which folds into its cause: all of them go into the cause's alert.
+  for (const incident of incidents) {
+    let target = incident.inhibitedBy;
+    for (let hops = 0; target && hops < incidents.length; hops++) {
+      const next = section.incidents[target]?.inhibitedBy;
+      if (!next || next === incident.checkId) break;
+      target = next;
+    }
+    setOptional(incident, 'inhibitedBy', target);
   }
 
   const planned: PlannedAlert[] = [];

@@ -28,6 +28,8 @@ export interface AlertRouterDeps {
   config: AlertingConfig;
   /** Child check id -> parent check ids (from each check's dependsOn). */
   dependsOn: DependencyMap;
+  /** Check id -> checks whose CRIT incident explains it (Check.explainedBy): folded into, never waited for. */
+  causes?: DependencyMap;
   host: string;
   /** e.g. "127.0.0.1:18789". */
   gateway: string;
@@ -229,6 +231,7 @@ export class AlertRouter {
       now,
       config,
       dependsOn,
+      ...(this.deps.causes ? { causes: this.deps.causes } : {}),
       stateOf: (id) => this.states.get(id),
       silencedBy: (id) => silencedBy(id, silences, now) ?? this.maintenance.activeFor(id, now),
       routesFor: (alert) => routeTargets(alert, notifiers),

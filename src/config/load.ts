@@ -33,6 +33,8 @@ export interface ResolvedCheck {
   machine: MachineConfig;
   options: Record<string, unknown>;
   dependsOn: string[];
+  /** Checks that may cause this one's failure (Check.explainedBy), enabled ones only. */
+  explainedBy: string[];
 }
 
 export interface NotifierSpec {
@@ -267,6 +269,7 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
       },
       options: checkOptions(check, entry.options, `${at}.options`, problems),
       dependsOn: entry.dependsOn ?? check.dependsOn ?? [],
+      explainedBy: (check.explainedBy ?? []).filter((id) => file.checks[id]?.enabled !== false),
     });
   }
   return resolved;

@@ -38,6 +38,8 @@ export interface EvaluateInput {
   summary: string;
   /** Epoch ms of the result. */
   at: number;
+  /** A failure no retry will change: it reaches FAILING at once (see CheckResult.certain). */
+  certain?: boolean;
 }
 
 export function evaluate(
@@ -46,7 +48,7 @@ export function evaluate(
   config: MachineConfig,
 ): { next: MachineState; transition?: Transition } {
   // Thresholds below 1 would make a state unreachable or skip the result that caused the change.
-  const failureThreshold = Math.max(1, Math.floor(config.failureThreshold));
+  const failureThreshold = input.certain && input.status !== 'ok' ? 1 : Math.max(1, Math.floor(config.failureThreshold));
   const successThreshold = Math.max(1, Math.floor(config.successThreshold));
   const window = Math.max(2, Math.floor(config.flapping.window));
 

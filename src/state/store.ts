@@ -283,7 +283,7 @@ export class StateStore implements PersistentSections {
 
     const { next, transition } = evaluate(
       rec.machine,
-      { checkId, status: stored.status, summary: stored.summary, at },
+      { checkId, status: stored.status, summary: stored.summary, at, ...(stored.certain ? { certain: true } : {}) },
       meta.machine,
     );
     rec.machine = next;
@@ -469,6 +469,7 @@ export class StateStore implements PersistentSections {
     if (metrics) out.metrics = metrics;
     const details = result.details === undefined ? undefined : capDetails(result.details, limits.detailsBytes);
     if (details !== undefined) out.details = details;
+    if (result.certain === true && status !== 'ok') out.certain = true;
     return out;
   }
 }
