@@ -3,7 +3,8 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.stryker.config.ts' },
+  // forks, as `vitest run` uses: some unit tests call process.umask(), which worker threads refuse.
+  vitest: { configFile: 'vitest.stryker.config.ts', pool: 'forks' },
   mutate: ['src/evaluate/*.ts', 'src/alerts/outbox.ts', 'src/alerts/planner.ts', 'src/util/redact.ts', 'src/schedule.ts'],
   coverageAnalysis: 'perTest',
   // The machine has 2 cores shared with others.
