@@ -99,9 +99,10 @@ export class Outbox {
   /** Aborts attempts in flight (their entries stay pending), cancels retries and persists. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Stryker disable next-line ArrayDeclaration: allSettled() of a non-promise settles at once, like the empty list
     const inFlight: Promise<void>[] = [];
     for (const worker of this.workers.values()) {
-      if (worker.timer) clearTimeout(worker.timer);
+      clearTimeout(worker.timer);
       worker.timer = undefined;
       if (worker.inFlight) {
         worker.inFlight.controller.abort(new Error('clawmedic is stopping'));
@@ -122,6 +123,7 @@ export class Outbox {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== onIdle);
         resolve(false);
       }, timeoutMs);
+      // Stryker disable next-line OptionalChaining: Node's and the fake clock's timers both have unref()
       timer.unref?.();
       const onIdle = (): void => {
         clearTimeout(timer);
@@ -149,7 +151,12 @@ export class Outbox {
     for (const e of this.section.entries) {
       const s = stateOf(e.notifier);
       s[e.status] += 1;
-      if (e.lastError !== undefined && e.lastAttemptAt !== undefined && (s.lastErrorAt ?? -1) <= e.lastAttemptAt) {
+      if (
+        e.lastError !== undefined &&
+        // Stryker disable next-line ConditionalExpression: when it is undefined, the comparison below is false as well
+        e.lastAttemptAt !== undefined &&
+        (s.lastErrorAt ?? -1) <= e.lastAttemptAt
+      ) {
         s.lastError = e.lastError;
         s.lastErrorAt = e.lastAttemptAt;
       }
@@ -187,7 +194,7 @@ export class Outbox {
     if (this.stopped) return;
     const worker = this.worker(name);
     if (worker.inFlight) return; // the attempt kicks again when it ends
-    if (worker.timer) clearTimeout(worker.timer);
+    clearTimeout(worker.timer);
     worker.timer = undefined;
     const entry = this.section.entries.find((e) => e.notifier === name && e.status === 'pending');
     if (!entry) {
@@ -201,6 +208,7 @@ export class Outbox {
         worker.timer = undefined;
         this.kick(name);
       }, timerDelay(wait));
+      // Stryker disable next-line OptionalChaining: Node's and the fake clock's timers both have unref()
       worker.timer.unref?.();
       return;
     }
@@ -271,7 +279,12 @@ export class Outbox {
   private logRetry(entry: OutboxEntry, now: number): void {
     const worker = this.worker(entry.notifier);
     const fields = { notifier: entry.notifier, batch: entry.batch.id, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - now, error: entry.lastError };
-    if (entry.attempts > 1 && worker.lastRetryWarnAt !== undefined && now - worker.lastRetryWarnAt < RETRY_WARN_INTERVAL_MS) {
+    if (
+      entry.attempts > 1 &&
+      // Stryker disable next-line ConditionalExpression: when it is undefined, the difference below is NaN, never below the interval
+      worker.lastRetryWarnAt !== undefined &&
+      now - worker.lastRetryWarnAt < RETRY_WARN_INTERVAL_MS
+    ) {
       worker.quietRetries = (worker.quietRetries ?? 0) + 1;
       this.deps.log.debug(fields, 'alert delivery failed; will retry');
       return;
@@ -352,9 +365,9 @@ export class Outbox {
   }
 }
 
+/** A receiver's Retry-After, as the notifier read it; retryDelay ignores one that is negative or not finite. */
 function retryAfterOf(err: unknown): number | undefined {
-  const ms = err instanceof TransientError ? err.retryAfterMs : undefined;
-  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return err instanceof TransientError ? err.retryAfterMs : undefined;
 }
 
 function isPermanent(err: unknown): boolean {

@@ -790,9 +790,9 @@ describe('the snapshot', () => {
       lastError,
       finishedAt: lastAttemptAt,
     });
-    sections.data.outbox = { version: 1, entries: [entry('a', 2_000, 'newer'), entry('b', 1_000, 'older'), entry('c', 2_000, 'same time, later entry')] };
+    sections.data.outbox = { version: 1, entries: [entry('a', 2_000, 'same time, earlier entry'), entry('b', 2_000, 'newest'), entry('c', 1_000, 'older')] };
     const { outbox } = makeOutbox([], { sections });
-    expect(outbox.snapshot().notifiers).toEqual([{ name: 'slack', pending: 0, failed: 3, sent: 0, inFlight: false, lastError: 'same time, later entry', lastErrorAt: 2_000 }]);
+    expect(outbox.snapshot().notifiers).toEqual([{ name: 'slack', pending: 0, failed: 3, sent: 0, inFlight: false, lastError: 'newest', lastErrorAt: 2_000 }]);
   });
 });
 
@@ -819,5 +819,229 @@ describe('pruning at its bounds', () => {
     await aged.enqueue([{ notifier: 'slack', batch: batch() }]);
     await vi.advanceTimersByTimeAsync(0);
     expect(aged.entries().map((e) => e.finishedAt)).toEqual([Date.now() - 1, Date.now()]);
+  });
+});
+
+describe('bookkeeping details', () => {
+  it('delivers what is enqueued on a new outbox; start() is only needed to resume', async () => {
+    const slack = new FakeNotifier('slack');
+    const outbox = new Outbox({
+      sections: new MemorySections(),
+      notifiers: new Map([['slack', slack]]),
+      delivery: withAlertingDefaults().delivery,
+      now: () => Date.now(),
+      log: silentLog,
+      redact,
+    });
+    outboxes.push(outbox);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.sent).toHaveLength(1);
+  });
+
+  it('writes nothing for an empty enqueue', async () => {
+    const { outbox, sections } = makeOutbox([new FakeNotifier('slack')]);
+    const before = sections.flushes;
+    await outbox.enqueue([]);
+    expect(sections.flushes).toBe(before);
+  });
+
+  it('leaves no timer behind after stop(), also when a batch was added during a backoff', async () => {
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    expect(vi.getTimerCount()).toBe(1);
+    await outbox.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stop() returns once the aborted attempt has ended', async () => {
+    const slack = new FakeNotifier('slack').willDo('hang');
+    const { outbox } = makeOutbox([slack]);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(outbox.snapshot().notifiers[0]!.inFlight).toBe(true);
+    await outbox.stop();
+    expect(outbox.snapshot().notifiers[0]!.inFlight).toBe(false);
+  });
+
+  it('drain() keeps waiting while another notifier still has work, and each drain gets its own answer', async () => {
+    const slack = new FakeNotifier('slack');
+    const mail = new FakeNotifier('mail').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack, mail]);
+    await outbox.enqueue([{ notifier: 'mail', batch: batch() }]);
+    const answers: string[] = [];
+    void outbox.drain(1_000).then((v) => answers.push(`short:${v}`));
+    void outbox.drain(60_000).then((v) => answers.push(`long:${v}`));
+    // slack runs dry while mail backs off: not a reason to answer.
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slack.sent).toHaveLength(1);
+    expect(answers).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(answers).toEqual(['short:false']);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(answers).toEqual(['short:false', 'long:true']);
+  });
+
+  it('lists every configured notifier in the snapshot, also one without entries', () => {
+    const { outbox } = makeOutbox([new FakeNotifier('slack'), new FakeNotifier('mail')]);
+    expect(outbox.snapshot()).toEqual({
+      notifiers: [
+        { name: 'slack', pending: 0, failed: 0, sent: 0, inFlight: false },
+        { name: 'mail', pending: 0, failed: 0, sent: 0, inFlight: false },
+      ],
+      entries: [],
+    });
+  });
+
+  it('shows the error of an attempt at time 0 (a clock that starts at 0), and takes the last delivery from sent entries only', () => {
+    const sections = new MemorySections();
+    const entry = (id: string, status: 'sent' | 'failed', lastAttemptAt: number, lastError?: string) => ({
+      id,
+      notifier: 'slack',
+      batch: batch(),
+      status,
+      createdAt: 0,
+      nextAttemptAt: 0,
+      deadlineAt: 0,
+      attempts: 1,
+      lastAttemptAt,
+      finishedAt: lastAttemptAt,
+      ...(lastError === undefined ? {} : { lastError }),
+    });
+    sections.data.outbox = { version: 1, entries: [entry('a', 'failed', 0, 'refused'), entry('b', 'sent', 1_000), entry('c', 'failed', 500, 'older error, later entry')] };
+    const { outbox } = makeOutbox([], { sections });
+    expect(outbox.snapshot().notifiers).toEqual([{ name: 'slack', pending: 0, failed: 2, sent: 1, inFlight: false, lastError: 'older error, later entry', lastErrorAt: 500, lastSentAt: 1_000 }]);
+    sections.data.outbox = { version: 1, entries: [entry('a', 'failed', 0, 'refused'), entry('b', 'sent', 1_000)] };
+    expect(outbox.snapshot().notifiers[0]).toMatchObject({ lastError: 'refused', lastErrorAt: 0 });
+    sections.data.outbox = { version: 1, entries: [entry('b', 'sent', 1_000), entry('c', 'failed', 2_000, 'refused')] };
+    expect(outbox.snapshot().notifiers[0]).toMatchObject({ lastSentAt: 1_000 });
+  });
+
+  it('cuts a long error to 500 characters, the "gave up" note included', async () => {
+    const long = 'x'.repeat(600);
+    const slack = new FakeNotifier('slack').willDo(new TransientError(long), new TransientError(long));
+    const { outbox } = makeOutbox([slack], { delivery: { deadlineMs: 5_000 } });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries()[0]!.lastError).toBe('x'.repeat(500));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(outbox.entries()[0]!.lastError).toBe(`gave up after 2 attempts: ${'x'.repeat(474)}`);
+    expect(outbox.entries()[0]!.lastError).toHaveLength(500);
+  });
+
+  it('prunes after a failure too', async () => {
+    const slack = new FakeNotifier('slack').willDo('ok', new PermanentError('HTTP 404'));
+    const { outbox } = makeOutbox([slack], { delivery: { retainCount: 1 } });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries().map((e) => e.status)).toEqual(['failed']);
+  });
+
+  it('counts only finished entries against retainCount, newest finished first', async () => {
+    const slack = new FakeNotifier('slack');
+    const stuck = new FakeNotifier('stuck').willDo(...Array.from({ length: 20 }, () => new TransientError('503')));
+    const slow = new FakeNotifier('slow').willDo(new TransientError('503'));
+    const { outbox } = makeOutbox([slack, stuck, slow], { delivery: { retainCount: 2 } });
+    // Made first, delivered last (after a 5 s backoff).
+    await outbox.enqueue([{ notifier: 'slow', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // A pending entry newer than every finished one.
+    await outbox.enqueue([{ notifier: 'stuck', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['slow:pending', 'slack:sent', 'stuck:pending', 'slack:sent']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    // slow finished last: it stays with the newer slack entry; the older slack entry goes.
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['slow:sent', 'stuck:pending', 'slack:sent']);
+  });
+
+  it('keeps a finished entry by when it finished, not when it was made', async () => {
+    const slow = new FakeNotifier('slow').willDo(...Array.from({ length: 3 }, () => new TransientError('503')));
+    const slack = new FakeNotifier('slack');
+    const { outbox } = makeOutbox([slow, slack], { delivery: { retainMs: 30_000 } });
+    await outbox.enqueue([{ notifier: 'slow', batch: batch() }]);
+    // Retries at 5, 15 and 35 s; delivered at 35 s, made 35 s ago.
+    await vi.advanceTimersByTimeAsync(35_000);
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.entries().map((e) => `${e.notifier}:${e.status}`)).toEqual(['slow:sent', 'slack:sent']);
+  });
+});
+
+describe('what the outbox logs', () => {
+  function recordingLog() {
+    const lines: Array<[string, unknown, string | undefined]> = [];
+    const at = (level: string) => (obj: object | string, msg?: string) => void lines.push([level, obj, msg]);
+    const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    return { log, lines };
+  }
+
+  it('logs a delivery, a retry, a failure for good and the hand-over to the fallback, with their fields', async () => {
+    const { log, lines } = recordingLog();
+    const slack = new FakeNotifier('slack').willDo(new TransientError('HTTP 503'), new PermanentError('HTTP 404'));
+    const mail = new FakeNotifier('mail');
+    const { outbox } = makeOutbox([slack, mail], { fallback: 'mail', log });
+    const b = batch();
+    await outbox.enqueue([{ notifier: 'slack', batch: b }]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(lines).toEqual([
+      ['warn', { notifier: 'slack', batch: b.id, attempts: 1, retryInMs: 5_000, error: 'HTTP 503' }, 'alert delivery failed; will retry'],
+      ['error', { notifier: 'slack', batch: b.id, attempts: 2, error: 'HTTP 404' }, 'alert delivery failed for good'],
+      ['warn', { from: 'slack', to: 'mail', batch: b.id }, 'alert batch handed to the fallback notifier'],
+      ['info', { notifier: 'mail', batch: b.id, alerts: 1 }, 'alert batch delivered'],
+    ]);
+  });
+
+  it('warns about the first failure of each entry, even within a minute of the last warning', async () => {
+    const { log, lines } = recordingLog();
+    const slack = new FakeNotifier('slack').willDo(new TransientError('503'), 'ok', new TransientError('502'), new TransientError('500'));
+    const { outbox } = makeOutbox([slack], { log });
+    await outbox.enqueue([
+      { notifier: 'slack', batch: batch() },
+      { notifier: 'slack', batch: batch() },
+    ]);
+    // First entry: fails at 0, delivered at 5 s; the second fails at 5 s (its first failure) and at 10 s.
+    await vi.advanceTimersByTimeAsync(10_000);
+    const retries = lines.filter(([, , msg]) => msg === 'alert delivery failed; will retry').map(([level, obj]) => [level, (obj as { error: string }).error]);
+    expect(retries).toEqual([
+      ['warn', '503'],
+      ['warn', '502'],
+      ['debug', '500'],
+    ]);
+    expect(lines.find(([, obj]) => (obj as { error?: string }).error === '502')?.[1]).not.toHaveProperty('notLoggedSince');
+  });
+
+  it('logs a state file it cannot write as detail, and a failed bookkeeping with the notifier', async () => {
+    const { log, lines } = recordingLog();
+    const sections = new MemorySections();
+    sections.flush = () => Promise.reject(new Error('EROFS'));
+    const { outbox } = makeOutbox([new FakeNotifier('slack')], { sections, log });
+    await outbox.enqueue([{ notifier: 'slack', batch: batch() }]);
+    expect(lines).toContainEqual(['debug', { err: 'EROFS' }, 'outbox: cannot write the state file']);
+
+    const hook = new FakeNotifier('hook').willDo(new TransientError('503'));
+    const broken = new Outbox({
+      sections: new MemorySections(),
+      notifiers: new Map([['hook', hook]]),
+      delivery: withAlertingDefaults().delivery,
+      now: () => Date.now(),
+      log,
+      redact: () => {
+        throw new Error('redactor broke');
+      },
+    });
+    outboxes.push(broken);
+    await broken.enqueue([{ notifier: 'hook', batch: batch() }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lines).toContainEqual(['error', { err: 'redactor broke', notifier: 'hook' }, 'outbox: delivery bookkeeping failed']);
   });
 });
