@@ -8,6 +8,7 @@ import { runCommand } from './run.ts';
 import { silenceAddCommand, silenceClearCommand, silenceListCommand } from './silence.ts';
 import { testNotifyCommand } from './test-notify.ts';
 import { statusCommand } from './status.ts';
+import { trendCommand } from './trend.ts';
 
 function buildProgram(): Command {
   const program = new Command('clawmedic')
@@ -42,6 +43,17 @@ function buildProgram(): Command {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       process.exitCode = await statusCommand({ ...globals(), ...opts });
+    });
+
+  program
+    .command('trend')
+    .description('print a recorded series (RSS, restarts, latency...) as a sparkline and min/avg/max per bucket; without a name, list them')
+    .argument('[series]', 'series name, e.g. gateway.rss_bytes')
+    .option('--since <duration>', 'how far back, e.g. 1h, 6h, 7d', '6h')
+    .option('--buckets <n>', 'about how many buckets (1-500)', '24')
+    .option('--json', 'print as JSON')
+    .action(async (name: string | undefined, opts: { since?: string; buckets?: string; json?: boolean }) => {
+      process.exitCode = await trendCommand(name, { ...globals(), ...opts });
     });
 
   const silence = program

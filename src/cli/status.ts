@@ -28,6 +28,8 @@ interface CheckView {
   lastRunAt: string | null;
   flapPct: number;
   incidentSince?: string;
+  /** The last result's numbers (a trend check's value, slope and time to its limit). */
+  metrics?: Record<string, number>;
 }
 
 interface StatusView {
@@ -117,6 +119,7 @@ function checkViews(config: EffectiveConfig, store: StateStore): CheckView[] {
       if (last?.result.remedy) view.remedy = last.result.remedy;
     }
     if (rec?.machine.incidentSince) view.incidentSince = new Date(rec.machine.incidentSince).toISOString();
+    if (last?.result.metrics) view.metrics = last.result.metrics;
     return view;
   });
 }
