@@ -86,6 +86,12 @@ export interface TrendOptions {
   minPoints?: number;
   /** Samples spanning less than this: no trend (default a quarter of the window). */
   minSpanMs?: number;
+  /**
+   * Fit the floor instead of every sample: the lowest sample of each bucket this wide (kept at its own
+   * time). For sawtooth series (a garbage-collected heap) the floor is what leaks; spikes never count.
+   * Default: every sample.
+   */
+  floorBucketMs?: number;
   maxPairs?: number;
 }
 
@@ -131,10 +137,10 @@ export function usableSamples(points: readonly TrendPoint[], options: TrendOptio
 
 /** The slope of a series over a window, with segmenting, warm-up and gap handling (see TrendOptions). */
 export function trend(points: readonly TrendPoint[], options: TrendOptions): TrendResult {
-  const pts = usableSamples(points, options);
-  const n = pts.length;
-  const spanMs = n ? pts[n - 1]!.at - pts[0]!.at : 0;
-  const last = n ? pts[n - 1]!.value : undefined;
+  const used = usableSamples(points, options);
+  const n = used.length;
+  const spanMs = n ? used[n - 1]!.at - used[0]!.at : 0;
+  const last = n ? used[n - 1]!.value : undefined;
   const minPoints = Math.max(2, options.minPoints ?? 6);
   const minSpan = options.minSpanMs ?? options.windowMs / 4;
   const lastPart = last === undefined ? {} : { last };
@@ -147,6 +153,8 @@ export function trend(points: readonly TrendPoint[], options: TrendOptions): Tre
         : '';
     return { ok: false, reason: `${have}${since}, ${need}`, n, spanMs, ...lastPart };
   }
+  const pts = options.floorBucketMs && options.floorBucketMs > 0 ? floors(used, options.floorBucketMs) : used;
+  if (pts.length < 3) return { ok: false, reason: `${formatEta(spanMs)} of samples gives ${pts.length} floor buckets, 3 needed`, n, spanMs, ...lastPart };
   const fit = theilSen(pts, options.maxPairs === undefined ? {} : { maxPairs: options.maxPairs });
   if (!fit) return { ok: false, reason: 'samples too close in time for a slope', n, spanMs, ...lastPart };
   return {
@@ -157,7 +165,7 @@ export function trend(points: readonly TrendPoint[], options: TrendOptions): Tre
     last: last!,
     n,
     spanMs,
-    from: pts[0]!.at,
+    from: used[0]!.at,
   };
 }
 
@@ -225,6 +233,37 @@ export function formatEta(ms: number): string {
   const d = Math.floor(h / 24);
   const hr = h - d * 24;
   return hr ? `${d} d ${hr} h` : `${d} d`;
+}
+
+/**
+ * The lowest sample of each bucket (aligned to epoch multiples of bucketMs), in time order. A bucket
+ * whose samples span less than half its width (the window's cut ends, a gap) is left out: its lowest
+ * sample is no floor.
+ */
+export function floors(points: readonly TrendPoint[], bucketMs: number): TrendPoint[] {
+  const out: TrendPoint[] = [];
+  let bucket = Number.NaN;
+  let first = 0;
+  let last = 0;
+  let low: TrendPoint | undefined;
+  const flush = () => {
+    if (low && last - first >= bucketMs / 2) out.push(low);
+  };
+  for (const p of clean(points)) {
+    const b = Math.floor(p.at / bucketMs);
+    if (b === bucket && low) {
+      if (p.value < low.value) low = p;
+      last = p.at;
+    } else {
+      flush();
+      bucket = b;
+      low = p;
+      first = p.at;
+      last = p.at;
+    }
+  }
+  flush();
+  return out;
 }
 
 function clean(points: readonly TrendPoint[]): TrendPoint[] {

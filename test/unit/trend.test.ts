@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEta, HOUR_MS, hysteresis, theilSen, timeToLimit, trend, usableSamples, worse, type TrendPoint } from '../../src/evaluate/trend.ts';
+import { floors, formatEta, HOUR_MS, hysteresis, theilSen, timeToLimit, trend, usableSamples, worse, type TrendPoint } from '../../src/evaluate/trend.ts';
 
 const MB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -76,6 +76,16 @@ describe('trend', () => {
     const leak = trend(series(T0, now, 30_000, (t) => 800 * MB + saw(t) + (100 * MB * t) / HOUR_MS), opts);
     if (!leak.ok) throw new Error(leak.reason);
     expect(Math.abs(leak.slopePerHour - 100 * MB) / (100 * MB)).toBeLessThan(0.2);
+  });
+
+  it('floorBucketMs fits the lowest sample of each full bucket: a sawtooth whose window starts or ends mid-tooth stays flat', () => {
+    const saw = (t: number) => 800 * MB + ((t % 240_000) / 240_000) * 300 * MB;
+    const pts = series(T0, now, 30_000, saw);
+    for (let end = T0 + 15 * 60_000; end <= now; end += 30_000) {
+      const t = trend(pts, { now: end, windowMs: HOUR_MS, floorBucketMs: 300_000 });
+      expect(t.ok && t.slopePerHour).toBe(0);
+    }
+    expect(floors(series(T0 + 60_000, T0 + 11 * 60_000, 30_000, (t) => -t), 300_000).map((p) => p.at - T0)).toEqual([270_000, 570_000]);
   });
 
   it('a start-up climb inside the warm-up is ignored', () => {
