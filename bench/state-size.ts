@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult, Status } from '../src/contracts.ts';
 import { DEFAULT_MACHINE_CONFIG } from '../src/evaluate/state-machine.ts';
+import { recordResult } from '../src/evaluate/record.ts';
 import { StateStore } from '../src/state/store.ts';
 
 const cycles = Number(process.argv[2] ?? 5000);
@@ -49,7 +50,7 @@ for (let cycle = 0; cycle < cycles; cycle++) {
   now += intervalMs;
   const t0 = performance.now();
   for (let c = 0; c < checks; c++) {
-    store.record(`check.${c}`, result(c, cycle), { at: now, durationMs: 120, machine: DEFAULT_MACHINE_CONFIG });
+    recordResult(store, `check.${c}`, result(c, cycle), { at: now, durationMs: 120, machine: DEFAULT_MACHINE_CONFIG });
   }
   recordTimes.push((performance.now() - t0) / checks);
   // The agent writes about once a second; writing every 10th cycle here keeps the run short while

@@ -3,6 +3,7 @@ import { gatewayHttpCheck } from './gateway-http.ts';
 import { gatewayPortCheck } from './gateway-port.ts';
 import { configCheck } from './config.ts';
 import { doctorCheck } from './doctor.ts';
+import { memoryCheck } from './memory.ts';
 
 /** Every built-in check, in the order `status` and `check` list them. */
-export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck];
+export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck];

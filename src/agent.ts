@@ -8,6 +8,7 @@ import type { CheckState, Transition } from './evaluate/types.ts';
 import type { AppLogger } from './logger.ts';
 import { isProcessAlive } from './platform/process.ts';
 import { makeContextFactory } from './probe-context.ts';
+import { recordResult } from './evaluate/record.ts';
 import { runCheck } from './runner.ts';
 import { describeSchedule, Scheduler } from './schedule.ts';
 import { AgentFaults } from './self/faults.ts';
@@ -292,7 +293,7 @@ export class Agent {
     const outcome = await runCheck(rc.check, contexts.forCheck(rc, kept), rc.timeoutMs, signal, this.config.redactor);
     if (signal.aborted) return; // Stopping: a cancelled run says nothing about the gateway.
     const { result } = outcome;
-    const transition = this.store.record(id, result, { at: outcome.at, durationMs: outcome.durationMs, machine: rc.machine });
+    const transition = recordResult(this.store, id, result, { at: outcome.at, durationMs: outcome.durationMs, machine: rc.machine });
     this.log.debug({ check: id, status: result.status, durationMs: outcome.durationMs, metrics: result.metrics }, `${id}: ${result.status}: ${oneLine(result.summary)}`);
     if (transition) {
       const level = LEVEL_FOR[transition.to];

@@ -1,16 +1,15 @@
 import { chmod, copyFile, rename, stat } from 'node:fs/promises';
 import { Low } from 'lowdb';
-import type { CheckResult, HistoryEntry, Logger } from '../contracts.ts';
-import { evaluate, initialMachineState } from '../evaluate/state-machine.ts';
-import type { MachineConfig, Transition } from '../evaluate/types.ts';
+import type { CheckMemory, CheckResult, HistoryEntry, Logger } from '../contracts.ts';
+import type { MachineState, Transition } from '../evaluate/types.ts';
 import { Redactor } from '../util/redact.ts';
+import { clip } from '../util/text.ts';
 import { AtomicJsonFile, CorruptFileError, StateFileError, type WriteStats } from './atomic-file.ts';
 import { stateReadFault, stateUnmovableFault, stateWriteFault } from '../self/file-faults.ts';
 import { describeErrno } from '../util/errno.ts';
 import type { FaultReport } from '../self/faults.ts';
 import { type CheckRecord, type DamagedPart, emptyState, parseState, SCHEMA_VERSION, type SectionSchemas, type StateData, type StateNotice } from './schema.ts';
 import { checkMemory, SeriesSet, type SeriesLimits } from './series.ts';
-import type { CheckMemory } from '../contracts.ts';
 import type { PersistentSections } from './types.ts';
 
 export { CorruptFileError, StateFileError } from './atomic-file.ts';
@@ -80,11 +79,12 @@ export interface Quarantine {
   at: number;
 }
 
-export interface RecordMeta {
+export interface AppendMeta {
   /** Epoch ms the run finished. */
   at: number;
   durationMs: number;
-  machine: MachineConfig;
+  /** The state machine a check starts in, for its first result. */
+  initialMachine(at: number): MachineState;
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -256,8 +256,12 @@ export class StateStore implements PersistentSections {
 
   // ---- checks ---------------------------------------------------------------------------------
 
-  /** Stores one result, runs the state machine, and returns the transition it caused, if any. */
-  record(checkId: string, result: CheckResult, meta: RecordMeta): Transition | undefined {
+  /**
+   * Stores one result (valid, redacted by pattern, capped) in the check's window and as its last result,
+   * and returns the stored copy with the time it was taken at. The state machine is the evaluator's
+   * (see evaluate/record.ts); a new check starts with `initialMachine`.
+   */
+  append(checkId: string, result: CheckResult, meta: AppendMeta): { stored: CheckResult; at: number } {
     this.assertWritable();
     assertSafeKey(checkId, 'check id');
     const limits = this.limits;
@@ -267,36 +271,30 @@ export class StateStore implements PersistentSections {
     const checks = this.db.data.checks;
     let rec = Object.hasOwn(checks, checkId) ? checks[checkId] : undefined;
     if (!rec) {
-      rec = { machine: initialMachineState(at), window: [], transitions: [] };
+      rec = { machine: meta.initialMachine(at), window: [], transitions: [] };
       checks[checkId] = rec;
     }
-
-    const entry: HistoryEntry = {
-      at,
-      status: stored.status,
-      summary: capText(stored.summary, limits.windowSummaryChars),
-      durationMs,
-    };
+    const entry: HistoryEntry = { at, status: stored.status, summary: clip(stored.summary, limits.windowSummaryChars), durationMs };
     if (stored.metrics) entry.metrics = stored.metrics;
     rec.window.push(entry);
     trimWindow(rec.window, at, limits);
-
-    const { next, transition } = evaluate(
-      rec.machine,
-      { checkId, status: stored.status, summary: stored.summary, at, ...(stored.certain ? { certain: true } : {}) },
-      meta.machine,
-    );
-    rec.machine = next;
     rec.last = { at, durationMs, result: stored };
+    this.markDirty();
+    return { stored, at };
+  }
+
+  /** Keeps the state machine's verdict on a check, and the transition it made, if any (bounded). */
+  setMachine(checkId: string, machine: MachineState, transition?: Transition): void {
+    this.assertWritable();
+    const checks = this.db.data.checks;
+    const rec = Object.hasOwn(checks, checkId) ? checks[checkId] : undefined;
+    if (!rec) throw new Error(`no results stored for check ${JSON.stringify(checkId)}`);
+    rec.machine = machine;
     if (transition) {
       rec.transitions.push(transition);
-      if (rec.transitions.length > limits.transitionsMax) {
-        rec.transitions.splice(0, rec.transitions.length - limits.transitionsMax);
-      }
+      if (rec.transitions.length > this.limits.transitionsMax) rec.transitions.splice(0, rec.transitions.length - this.limits.transitionsMax);
     }
     this.markDirty();
-    // A copy: the caller may annotate what it routes without touching what is stored.
-    return transition ? { ...transition } : undefined;
   }
 
   /** Everything stored about one check (live data: read it, do not change it). */
@@ -462,9 +460,9 @@ export class StateStore implements PersistentSections {
   private capResult(result: CheckResult): CheckResult {
     const limits = this.limits;
     const status = STATUSES.has(result.status) ? result.status : 'unknown';
-    const out: CheckResult = { status, summary: capText(patternsOnly.text(String(result.summary ?? '')), limits.summaryChars) };
-    if (result.diagnosis !== undefined) out.diagnosis = capText(patternsOnly.text(String(result.diagnosis)), limits.textChars);
-    if (result.remedy !== undefined) out.remedy = capText(patternsOnly.text(String(result.remedy)), limits.textChars);
+    const out: CheckResult = { status, summary: clip(patternsOnly.text(String(result.summary ?? '')), limits.summaryChars) };
+    if (result.diagnosis !== undefined) out.diagnosis = clip(patternsOnly.text(String(result.diagnosis)), limits.textChars);
+    if (result.remedy !== undefined) out.remedy = clip(patternsOnly.text(String(result.remedy)), limits.textChars);
     const metrics = cleanMetrics(result.metrics, limits.metricsMax);
     if (metrics) out.metrics = metrics;
     const details = result.details === undefined ? undefined : capDetails(result.details, limits.detailsBytes);
@@ -542,15 +540,6 @@ function trimWindow(window: HistoryEntry[], newest: number, limits: StateLimits)
   const oldest = newest - limits.windowMaxAgeMs;
   while (drop < window.length && (window[drop]?.at ?? Infinity) < oldest) drop++;
   if (drop > 0) window.splice(0, drop);
-}
-
-/** Cuts a text to at most `max` characters, marking the cut, without splitting a surrogate pair. */
-export function capText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = Math.max(0, max - 1);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end--;
-  return `${text.slice(0, end)}…`;
 }
 
 function cleanMetrics(metrics: Record<string, number> | undefined, max: number): Record<string, number> | undefined {

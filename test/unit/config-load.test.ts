@@ -24,7 +24,7 @@ vi.mock('../../notifiers/index.ts', async (importOriginal) => {
   return { ...original, notifierFactories: [...original.notifierFactories, hook] };
 });
 
-const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'clawmedic.self'];
+const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'memory', 'clawmedic.self'];
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -488,6 +488,7 @@ describe('resolved checks', () => {
       ['gateway.http', true],
       ['config', true],
       ['doctor', false],
+      ['memory', true],
       ['clawmedic.self', true],
     ]);
   });
@@ -567,6 +568,14 @@ describe('check options', () => {
     const r = load(`{ checks: { doctor: { options: { minSeverity: 'loud' } }, 'gateway.http': { options: { requestTimeout: 100 } } } }`);
     expect(find(r.problems, 'checks.doctor.options.minSeverity')).toBeDefined();
     expect(find(r.problems, 'checks.gateway.http.options')?.message).toMatch(/unknown key: "requestTimeout"/);
+  });
+
+  it('a memory limit that is not a size is named with its key path', () => {
+    const r = load(`{ checks: { memory: { options: { maxMemory: 'lots', window: '2h' } } } }`);
+    expect(find(r.problems, 'checks.memory.options.maxMemory')?.message).toBe('"lots" is not a size (use e.g. "1.5g", "800m", "2GiB", or bytes as a number)');
+    const ok = load(`{ checks: { memory: { options: { maxMemory: '2GiB', window: '2h' } } } }`);
+    expect(ok.problems).toEqual([]);
+    expect(ok.config!.checks.find((rc) => rc.check.id === 'memory')!.options).toMatchObject({ maxMemory: 2 * 1024 ** 3, window: 7_200_000, horizon: 21_600_000 });
   });
 
   it('are filled with the check\'s defaults', () => {

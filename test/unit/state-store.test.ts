@@ -10,6 +10,7 @@ import { SCHEMA_VERSION } from '../../src/state/schema.ts';
 import { DEFAULT_STATE_LIMITS, type FaultSink, StateFileError, StateStore } from '../../src/state/store.ts';
 import type { FaultReport } from '../../src/self/faults.ts';
 import { SECTION_SCHEMAS } from '../../src/state-sections.ts';
+import { recordResult } from '../../src/evaluate/record.ts';
 
 // Root can read any file, so EACCES is produced by a thin wrapper around the real fs instead of chmod.
 // `fail` makes every file created in that directory fail as a full or read-only disk would.
@@ -79,7 +80,7 @@ const result = (status: Status, summary = `${status} result`, extra: Partial<Che
 });
 
 function record(store: StateStore, checkId: string, status: Status, extra: Partial<CheckResult> = {}) {
-  return store.record(checkId, result(status, `${checkId} ${status}`, extra), { at: now, durationMs: 12, machine: MACHINE });
+  return recordResult(store, checkId, result(status, `${checkId} ${status}`, extra), { at: now, durationMs: 12, machine: MACHINE });
 }
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
@@ -494,7 +495,8 @@ describe('read-only access', () => {
 describe('size limits', () => {
   it('caps the text of stored results and drops oversized details with a note', async () => {
     const store = await StateStore.open(path, { now: clock });
-    store.record(
+    recordResult(
+      store,
       'doctor',
       {
         status: 'crit',
@@ -523,7 +525,8 @@ describe('size limits', () => {
 
   it('keeps details under the cap, stores an invalid status as unknown, and masks secret-looking text', async () => {
     const store = await StateStore.open(path, { now: clock });
-    store.record(
+    recordResult(
+      store,
       'gateway.http',
       {
         status: 'sideways' as Status,
@@ -574,7 +577,8 @@ describe('size limits', () => {
         const roll = random();
         const status: Status = roll < 0.7 ? 'ok' : roll < 0.8 ? 'warn' : roll < 0.95 ? 'crit' : 'unknown';
         const bad = status !== 'ok';
-        store.record(
+        recordResult(
+      store,
           id,
           {
             status,
