@@ -1,6 +1,7 @@
 // What to tell a person about a gateway that is down, hung or on the wrong port: shared by the
 // gateway.http and gateway.port checks.
 import type { GatewayTarget } from '../src/contracts.ts';
+import { findGatewayService, type GatewayService } from '../src/platform/gateway-service.ts';
 
 /** Where the gateway writes today: /tmp/openclaw/openclaw[-<profile>]-YYYY-MM-DD.log (host local date). */
 export function gatewayLogPath(target: GatewayTarget, now: number): string {
@@ -10,14 +11,35 @@ export function gatewayLogPath(target: GatewayTarget, now: number): string {
   return `/tmp/openclaw/openclaw-${profile ? `${profile}-` : ''}${date}.log`;
 }
 
-/** How to bring a gateway that is not running back (REFERENCE.md 5.2: there is no `openclaw start`). */
-export function startGatewayRemedy(target: GatewayTarget, now: number): string {
-  return (
-    'Start the gateway: `openclaw gateway start` (or `openclaw gateway restart`) if it is installed as a service ' +
-    `(systemd openclaw-gateway.service, launchd ai.openclaw.gateway), otherwise \`openclaw gateway run --bind loopback --port ${target.port}\` ` +
-    'under your supervisor. Run `openclaw config validate --json` first: with a bad config it exits 78 and restarting will not help. ' +
-    `Check the log ${gatewayLogPath(target, now)} for "Gateway failed to start".`
-  );
+/**
+ * How to bring a gateway that is not running back (REFERENCE.md 5.2: there is no `openclaw start`),
+ * in the order that is true on this host: through its service when one is installed, else by whatever
+ * started it. The config comes first either way: with a bad one the gateway exits 78 at every start.
+ */
+export function startGatewayRemedy(target: GatewayTarget, now: number, service: GatewayService = findGatewayService(target.openclawStateDir)): string {
+  const log = gatewayLogPath(target, now);
+  const validate = 'First `openclaw config validate --json`: with an invalid config it exits 78 at every start and restarting will not help.';
+  switch (service.manager) {
+    case 'systemd-user':
+      return (
+        `${validate} It is installed as a systemd user service (${service.path}): \`systemctl --user status ${service.unit}\` and ` +
+        `\`journalctl --user -u ${service.unit} -n 50\` show why it stopped; \`openclaw gateway start\` (or \`systemctl --user start ${service.unit}\`) starts it. ` +
+        `Its log: ${log}.`
+      );
+    case 'systemd-system':
+      return (
+        `${validate} It is installed as a system service (${service.path}): \`systemctl status ${service.unit}\` and ` +
+        `\`journalctl -u ${service.unit} -n 50\` show why it stopped; \`sudo systemctl start ${service.unit}\` starts it. Its log: ${log}.`
+      );
+    case 'launchd':
+      return `${validate} It is installed as a launchd agent (${service.path}): \`openclaw gateway start\` starts it. Its log: ${log}.`;
+    default:
+      return (
+        `${validate} It is not installed as a service on this host, so \`openclaw gateway start\` cannot start it: start it again the way it was ` +
+        `started (a terminal, tmux, your own supervisor) with \`openclaw gateway run --bind loopback --port ${target.port}\`, ` +
+        `or \`openclaw gateway install\` to have it run as a service that restarts by itself. Look in ${log} for "Gateway failed to start".`
+      );
+  }
 }
 
 /** What to do about a process that accepts connections and never answers. */
