@@ -4,6 +4,7 @@ import { gatewayPortCheck } from './gateway-port.ts';
 import { configCheck } from './config.ts';
 import { doctorCheck } from './doctor.ts';
 import { memoryCheck } from './memory.ts';
+import { diskCheck } from './disk.ts';
 
 /** Every built-in check, in the order `status` and `check` list them. */
-export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck];
+export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck, diskCheck];

@@ -220,7 +220,7 @@ async function judge(ctx: CheckContext, options: MemoryOptions, env: MemoryProbe
   if (mem.anonBytes !== undefined) metrics.anonBytes = mem.anonBytes;
   if (mem.swapBytes !== undefined) metrics.swapBytes = mem.swapBytes;
   if (nearest) metrics.limitBytes = nearest.bytes;
-  if (t.ok) metrics.growthBytesPerHour = Math.round(t.slopePerHour);
+  if (t.ok) metrics.growthBytesPerHour = Math.round(t.slopePerHour) || 0;
   if (eta !== undefined) metrics.secondsToLimit = Math.round(eta / 1000);
 
   const limitText = nearest ? `the ${formatBytes(nearest.bytes)} limit (${nearest.name})` : 'no limit';

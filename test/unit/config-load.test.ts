@@ -24,7 +24,7 @@ vi.mock('../../notifiers/index.ts', async (importOriginal) => {
   return { ...original, notifierFactories: [...original.notifierFactories, hook] };
 });
 
-const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'memory', 'clawmedic.self'];
+const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'memory', 'disk', 'clawmedic.self'];
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -489,6 +489,7 @@ describe('resolved checks', () => {
       ['config', true],
       ['doctor', false],
       ['memory', true],
+      ['disk', true],
       ['clawmedic.self', true],
     ]);
   });
