@@ -4,7 +4,9 @@ import { gatewayPortCheck } from './gateway-port.ts';
 import { configCheck } from './config.ts';
 import { doctorCheck } from './doctor.ts';
 import { memoryCheck } from './memory.ts';
+import { restartsCheck } from './restarts.ts';
+import { latencyCheck } from './latency.ts';
 import { diskCheck } from './disk.ts';
 
 /** Every built-in check, in the order `status` and `check` list them. */
-export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck, diskCheck];
+export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck, restartsCheck, latencyCheck, diskCheck];

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { builtinChecks } from '../../checks/index.ts';
 import { fastAgentConfig, makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
 import { startFakeGateway, stopAllChildren } from '../fixtures/gateway-harness.ts';
 import { installFakeOpenclaw, isProcessAlive, type FakeOpenclaw } from '../fixtures/openclaw-cli-harness.ts';
@@ -75,7 +76,8 @@ it('keeps state.maxAge: old results leave the window', async () => {
 });
 
 it('will not run with every check disabled', async () => {
-  await h.writeConfig(`{ checks: { 'gateway.port': { enabled: false }, 'gateway.http': { enabled: false }, config: { enabled: false }, doctor: { enabled: false } } }`);
+  // Every built-in check, whatever gets added: the self check alone is not something to watch.
+  await h.writeConfig(`{ checks: { ${builtinChecks.map((c) => `'${c.id}': { enabled: false }`).join(', ')} } }`);
   const agent = h.spawnAgent();
   expect(await agent.exited).toBe(2);
   expect(agent.output()).toMatch(/every check is disabled in .*clawmedic\.json5: there is nothing to watch/);
