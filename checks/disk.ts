@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { durationUpTo } from '../src/config/schema.ts';
-import { formatEta, HOUR_MS, hysteresis, trend, worse, type Level } from '../src/evaluate/trend.ts';
+import { HOUR_MS, hysteresis, inAbout, trend, worse, type Level } from '../src/evaluate/trend.ts';
 import { errorCode } from '../src/platform/net.ts';
 import { formatBytes, sizeSchema } from '../src/util/size.ts';
 
@@ -155,7 +155,7 @@ export async function measureDisks(ctx: CheckContext, env: DiskProbeEnv = {}): P
 
     const where = `the filesystem of ${fs.labels.join(', ')}${fs.mount ? ` (${fs.mount})` : ''}`;
     const fill = filling ? `, filling ${formatBytes(fillPerHour)}/h` : '';
-    const full = eta !== undefined ? `: full in about ${formatEta(eta)}` : '';
+    const full = eta !== undefined ? `: full ${inAbout(eta)}` : '';
     const level = worse(worse(space, etaLevel), inodes);
     const inodeText = fs.inodes && inodes !== 'ok' ? `; inodes ${Math.round(fs.inodes.usedPct)} % used (${fs.inodes.free} free)` : '';
     lines.push(`${fs.mount ?? fs.measured} ${Math.round(fs.usedPct)} % used, ${formatBytes(fs.availBytes)} free${fill} (${fs.labels.join(', ')})`);

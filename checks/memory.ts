@@ -2,7 +2,7 @@ import { totalmem } from 'node:os';
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { durationUpTo } from '../src/config/schema.ts';
-import { formatEta, HOUR_MS, hysteresis, timeToLimit, trend, worse, type Level, type TrendResult } from '../src/evaluate/trend.ts';
+import { HOUR_MS, hysteresis, inAbout, timeToLimit, trend, worse, type Level, type TrendResult } from '../src/evaluate/trend.ts';
 import { formatHostPort } from '../src/platform/http-probe.ts';
 import { findPortOwner, processLabel, type PortOwnerLookup, type ProcessInfo } from '../src/platform/port-owner.ts';
 import { readCgroupLimit, readProcessMemory, type CgroupLimit, type ProcessMemory } from '../src/platform/proc-memory.ts';
@@ -245,7 +245,7 @@ async function judge(ctx: CheckContext, options: MemoryOptions, env: MemoryProbe
       ? mem.rssBytes >= nearest!.bytes
         ? `RSS ${rss} is over ${limitText}${slopeText ? `, ${slopeText}` : ''}`
         : `RSS ${rss} is ${Math.round(pct)} % of ${limitText}${slopeText ? `, ${slopeText}` : ''}`
-      : `RSS ${rss}, ${slopeText}: reaches ${limitText} in about ${formatEta(eta ?? 0)}`;
+      : `RSS ${rss}, ${slopeText}: reaches ${limitText} ${inAbout(eta ?? 0)}`;
   const pressure = await memoryPressureLines(ctx, now);
   return {
     status: level,

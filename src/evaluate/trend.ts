@@ -211,6 +211,11 @@ export function hysteresis(
   return 'ok';
 }
 
+/** "in about 3 h 20 min", "in under a minute": when something happens, for sentences. */
+export function inAbout(ms: number): string {
+  return ms < 60_000 ? 'in under a minute' : `in about ${formatEta(ms)}`;
+}
+
 /** The worse of two levels. */
 export function worse(a: Level, b: Level): Level {
   const rank = { ok: 0, warn: 1, crit: 2 } as const;

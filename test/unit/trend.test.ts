@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floors, formatEta, HOUR_MS, hysteresis, theilSen, timeToLimit, trend, usableSamples, worse, type TrendPoint } from '../../src/evaluate/trend.ts';
+import { floors, formatEta, inAbout, HOUR_MS, hysteresis, theilSen, timeToLimit, trend, usableSamples, worse, type TrendPoint } from '../../src/evaluate/trend.ts';
 
 const MB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -188,5 +188,7 @@ describe('formatEta', () => {
     expect(formatEta(15 * HOUR_MS + 20 * 60_000)).toBe('15 h');
     expect(formatEta(52 * HOUR_MS)).toBe('2 d 4 h');
     expect(formatEta(Number.POSITIVE_INFINITY)).toBe('never');
+    expect(inAbout(20_000)).toBe('in under a minute');
+    expect(inAbout(3 * HOUR_MS + 20 * 60_000)).toBe('in about 3 h 20 min');
   });
 });
