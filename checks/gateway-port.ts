@@ -13,6 +13,7 @@ import { findPortOwner, processLabel, processName, type PortOwnerLookup, type Pr
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip } from '../src/util/text.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
+import { describeExitReasons, findExitReasons } from './exit-reasons.ts';
 import { isControlUiPage, parseHealthz } from './gateway-http.ts';
 import { maskToken, snippet } from './quote.ts';
 
@@ -57,7 +58,44 @@ async function runGatewayPort(ctx: CheckContext): Promise<CheckResult> {
   if (ctx.signal.aborted || (!probe.ok && probe.kind === 'aborted')) {
     return { status: 'unknown', summary: `check aborted while probing ${where}` };
   }
-  return judge(ctx, probe, lookup, timeoutMs);
+  const result = judge(ctx, probe, lookup, timeoutMs);
+  return !probe.ok && probe.kind === 'refused' ? withExitReason(ctx, result) : result;
+}
+
+/** How far back the log is searched when this check has never seen the gateway up. */
+const EXIT_REASON_LOOKBACK_MS = 3_600_000;
+
+/**
+ * A gateway that is down usually said why in its own log (Gateway failed to start, EADDRINUSE with the
+ * holder, an uncaught exception, an invalid config): the down result quotes it. Only the log tail is
+ * read (64 KiB, no command run), and only lines since the gateway was last seen up.
+ */
+async function withExitReason(ctx: CheckContext, result: CheckResult): Promise<CheckResult> {
+  const now = ctx.now();
+  const lastUp = [...ctx.history].reverse().find((e) => e.status === 'ok')?.at;
+  const since = Math.max(lastUp ?? 0, now - EXIT_REASON_LOOKBACK_MS);
+  const report = await findExitReasons({
+    logPaths: [gatewayLogPath(ctx.target, now)],
+    stateDir: ctx.target.openclawStateDir,
+    since,
+    pids: [],
+    tailBytes: 64 * 1024,
+    runTools: false,
+    exec: ctx.exec,
+    signal: ctx.signal,
+    commandTimeoutMs: 1_000,
+    ...(ctx.target.token ? { token: ctx.target.token } : {}),
+  });
+  // A stop someone asked for (SIGTERM, `gateway restart`) is not why a gateway stays down.
+  const telling = report.reasons.filter((r) => r.kind !== 'signal' && r.kind !== 'requested');
+  const top = telling[0];
+  if (!top) return result;
+  return {
+    ...result,
+    summary: `${result.summary}; its log: ${clip(top.text.replace(/^\S+Z\s+/, ''), 160)}`,
+    diagnosis: `${result.diagnosis ?? ''} The gateway's log says why it stopped: ${describeExitReasons({ reasons: telling, looked: report.looked })}.`.trim(),
+    details: { ...(result.details as Record<string, unknown> | undefined), exitReasons: telling },
+  };
 }
 
 /**
