@@ -118,7 +118,20 @@ async function runLatency(ctx: CheckContext): Promise<CheckResult> {
   const rtt = healthz.ok ? healthz.latencyMs : requestTimeoutMs;
   ctx.series.record(SERIES.healthz, rtt, now);
 
-  const readyz = healthz.ok ? await get('/readyz') : undefined;
+  if (!healthz.ok) {
+    // Timed out: recorded, but not judged now. Without /readyz this run cannot tell a booting gateway (whose
+    // samples are left out) from a stalling one; the next run that gets an answer judges the window with it.
+    // A gateway that stays so is hung: gateway.port and gateway.http alert on that.
+    const held = (Object.values(mem.levels) as Level[]).reduce<Level>((w, l) => (RANK[l] > RANK[w] ? l : w), 'ok');
+    return {
+      status: held,
+      summary: `/healthz no answer within ${requestTimeoutMs} ms (recorded as ${requestTimeoutMs} ms; judged with the next answer${held === 'ok' ? '' : `; still ${held.toUpperCase()} from the last run`})`,
+      ...(held === 'ok' ? {} : { diagnosis: 'The last runs found the gateway slow, and this one got no answer at all.', remedy: 'See the gateway.port check for a hung gateway.' }),
+      metrics: { healthzMs: requestTimeoutMs },
+      details: { healthz: { kind: healthz.kind }, levels: mem.levels },
+    };
+  }
+  const readyz = await get('/readyz');
   const loop = readEventLoop(readyz, notes);
   if (loop.delayP99Ms !== undefined) ctx.series.record(SERIES.delay, loop.delayP99Ms, now);
   if (loop.utilization !== undefined) ctx.series.record(SERIES.utilization, loop.utilization, now);
@@ -177,7 +190,7 @@ async function runLatency(ctx: CheckContext): Promise<CheckResult> {
   ]
     .filter(Boolean)
     .join(', ');
-  const now_ = healthz.ok ? `/healthz ${ms(rtt)}` : `/healthz no answer within ${requestTimeoutMs} ms`;
+  const now_ = `/healthz ${ms(rtt)}`;
   const tail = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   const details = { healthzMs: rtt, p50, p95, delayP50, utilP50, degradedFor, eventLoop: loop.raw, levels, since, samples: rtts.length };
 

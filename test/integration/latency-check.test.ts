@@ -124,6 +124,15 @@ describe('latency', () => {
     expect(s.state.series.names()).toEqual([]);
   });
 
+  it('a /healthz that times out is recorded as the timeout and judged with the next answer, not at once', async () => {
+    const hung = await startFakeGateway({ mode: 'hang' });
+    const s = session(hung.port, { options: { requestTimeoutMs: 300 } });
+    const r = await s.run();
+    expect(r.status).toBe('ok');
+    expect(r.summary).toBe('/healthz no answer within 300 ms (recorded as 300 ms; judged with the next answer)');
+    expect(s.state.series.points(SERIES.healthz, 0).map((p) => p.value)).toEqual([300]);
+  });
+
   describe('bad input', () => {
     let server: Server | undefined;
     afterEach(async () => {
