@@ -26,7 +26,7 @@ export interface Fit {
 
 export const HOUR_MS = 3_600_000;
 
-/** At most this many pairs by default: 20 000 pairs cost well under a millisecond. */
+/** At most this many pairs by default: about 4 ms of CPU (1 ms for the 7 140 pairs of a 1 h window of 30 s samples). */
 export const DEFAULT_MAX_PAIRS = 20_000;
 
 /**
@@ -40,29 +40,31 @@ export function theilSen(points: readonly TrendPoint[], options: { maxPairs?: nu
   if (n < 2) return undefined;
   const maxPairs = Math.max(1, Math.floor(options.maxPairs ?? DEFAULT_MAX_PAIRS));
   const minDt = Math.max(0, options.minDtMs ?? 0);
-  const slopes: number[] = [];
+  const total = (n * (n - 1)) / 2;
+  // A typed array sorts numerically without a comparator: several times faster than number[].
+  const slopes = new Float64Array(Math.min(total, maxPairs));
+  let k = 0;
   const add = (a: TrendPoint, b: TrendPoint) => {
     const dt = b.at - a.at;
-    if (dt > minDt && dt > 0) slopes.push((b.value - a.value) / dt);
+    if (dt > minDt && dt > 0) slopes[k++] = (b.value - a.value) / dt;
   };
-  const total = (n * (n - 1)) / 2;
   if (total <= maxPairs) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) add(pts[i]!, pts[j]!);
   } else {
     const rand = mulberry32(n * 2_654_435_761);
-    for (let k = 0; k < maxPairs; k++) {
+    for (let m = 0; m < maxPairs; m++) {
       const i = Math.floor(rand() * n);
       let j = Math.floor(rand() * (n - 1));
       if (j >= i) j++;
       add(pts[Math.min(i, j)]!, pts[Math.max(i, j)]!);
     }
   }
-  if (slopes.length === 0) return undefined;
-  const slope = median(slopes);
+  if (k === 0) return undefined;
+  const slope = median(slopes.subarray(0, k));
   // Intercept around the last sample's time keeps the numbers small (epoch ms times a slope lose precision).
   const origin = pts[n - 1]!.at;
-  const intercept = median(pts.map((p) => p.value - slope * (p.at - origin)));
-  return { slopePerMs: slope, valueAt: (at: number) => intercept + slope * (at - origin), n, pairs: slopes.length };
+  const intercept = median(Float64Array.from(pts, (p) => p.value - slope * (p.at - origin)));
+  return { slopePerMs: slope, valueAt: (at: number) => intercept + slope * (at - origin), n, pairs: k };
 }
 
 export interface TrendOptions {
@@ -280,8 +282,8 @@ function clean(points: readonly TrendPoint[]): TrendPoint[] {
   return out;
 }
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
+function median(values: Float64Array): number {
+  values.sort();
   const mid = values.length >> 1;
   return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
