@@ -36,7 +36,7 @@ describe('gateway.http', () => {
     expect(result.summary).toBe(`gateway down: connection refused on 127.0.0.1:${port}`);
     expect(result.remedy).toContain('openclaw gateway run');
     expect(result.remedy).toContain('openclaw gateway start');
-    expect(result.remedy).toMatch(/\/tmp\/openclaw\/openclaw-\d{4}-\d{2}-\d{2}\.log/);
+    expect(result.remedy).toMatch(/\/tmp\/openclaw\/openclaw-cmtest-\d{4}-\d{2}-\d{2}\.log/);
     expectExplained(result);
   });
 
