@@ -24,6 +24,7 @@ afterAll(async () => {
 interface StateFile {
   checks: Record<string, { machine: { state: string }; window: Array<{ at: number; status: string; summary: string }> }>;
   series: Record<string, { raw: Array<[number, number]> }>;
+  memory: Record<string, { reasons?: { text: string } } | undefined>;
 }
 
 it('restarts and latency stay OK on a healthy real gateway, and `openclaw gateway restart` is counted once', async () => {
@@ -132,6 +133,9 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
       `(seen in the state file at +${Math.round(countedAfter / 1000)} s): ${line?.summary}`,
   );
   expect(line?.summary).toMatch(/^restart counted \(.*(uptime went back|bootId|pid)/);
+  console.log(`[figures] exit reasons found for it: ${counted.memory.restarts?.reasons?.text}`);
+  // `openclaw gateway restart` writes a lifecycle line: the restart was asked for, and the check says so.
+  expect(counted.memory.restarts?.reasons?.text).toMatch(/action=restart|received SIGUSR2|restart mode/);
   const after = await findPortOwner(gw.port, { host: '127.0.0.1' });
   if (before.kind === 'found' && after.kind === 'found') console.log(`[figures] pid before ${before.owner.pid}, after ${after.owner.pid}`);
 
