@@ -84,6 +84,15 @@ describe('restarts', () => {
     expect(s.count()).toBe(2);
   });
 
+  it('reads the uptime off /readyz on a release without /startupz (2026.7.1)', async () => {
+    const gw = await startFakeGateway({ uptimeMs: 3_600_000, version: '2026.7.1' });
+    const s = session(gw.port, { options: { exitReasons: false } });
+    expect((await s.run()).summary).toMatch(/^no restart seen \(first look: counting from now\) \(pid \d+, up 1h/);
+    s.advance(30_000);
+    await restartInPlace(gw);
+    expect((await s.run()).summary).toMatch(/^restart counted \(uptime went back from 1h\S* to \S+\)/);
+  });
+
   it('counts a bootId change when the gateway gives one', async () => {
     const gw = await startFakeGateway({ uptimeMs: 3_600_000, bootId: true });
     const s = session(gw.port, { options: { exitReasons: false } });
