@@ -25,6 +25,7 @@ export const DEFAULT_MACHINE_CONFIG: MachineConfig = {
 export const STATUS_RANK: Readonly<Record<Status, number>> = { ok: 0, warn: 1, unknown: 2, crit: 3 };
 
 export function worseStatus(a: Status | undefined, b: Status): Status {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: ranks are distinct, so >= and > differ only when a === b; an undefined a ranks undefined, and undefined >= n is false
   return a !== undefined && STATUS_RANK[a] >= STATUS_RANK[b] ? a : b;
 }
 
@@ -48,6 +49,7 @@ export function evaluate(
   config: MachineConfig,
 ): { next: MachineState; transition?: Transition } {
   // Thresholds below 1 would make a state unreachable or skip the result that caused the change.
+  // Stryker disable next-line ConditionalExpression,StringLiteral: an OK result counts no failure, so its failure threshold never matters
   const failureThreshold = input.certain && input.status !== 'ok' ? 1 : Math.max(1, Math.floor(config.failureThreshold));
   const successThreshold = Math.max(1, Math.floor(config.successThreshold));
   const window = Math.max(2, Math.floor(config.flapping.window));
@@ -83,11 +85,14 @@ export function evaluate(
     // An incident opens on the first result that leaves OK and lasts until OK is reached again.
     next.incidentSince = prev.incidentSince ?? input.at;
     let worst = prev.worstStatus;
+    // Stryker disable next-line ConditionalExpression: OK ranks lowest, so it changes only an unset worst, which only entering FLAPPING leaves unset, and the window below then sets it
     if (!ok) worst = worseStatus(worst, input.status);
     // Entering FLAPPING on an OK result: the incident is the bad results in the window.
     if (to === 'flapping' && prev.state !== 'flapping') {
+      // Stryker disable next-line ConditionalExpression,StringLiteral: OK ranks lowest, and a window that flaps (highPct >= 1) holds a non-OK result that outranks it
       for (const s of recent) if (s !== 'ok') worst = worseStatus(worst, s);
     }
+    // Stryker disable next-line ConditionalExpression: an incident always holds a non-OK result (a flapping window too, as highPct >= 1), so worst is set here
     if (worst !== undefined) next.worstStatus = worst;
   }
 

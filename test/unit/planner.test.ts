@@ -40,9 +40,11 @@ function context(
     states?: Record<string, CheckState>;
     silenced?: Record<string, SilencedBy>;
     routes?: string[];
+    causes?: Record<string, string[]>;
   } = {},
 ): PlanContext {
   return {
+    ...(options.causes ? { causes: options.causes } : {}),
     now: options.now ?? NOW,
     config: withAlertingDefaults(options.config),
     dependsOn: options.dependsOn ?? {},
@@ -280,5 +282,40 @@ describe('order', () => {
     const planned = planAlerts(section([leaf, mid, top]), context({ dependsOn: { leaf: ['mid'], mid: ['top'] } }));
     expect(planned.map((p) => p.alert.checkId)).toEqual(['top']);
     expect(planned[0]!.alert.related?.map((r) => r.checkId).sort()).toEqual(['leaf', 'mid']);
+  });
+});
+
+describe('folding, in order', () => {
+  it('lists the folded checks oldest first, whatever order the incidents are stored in', () => {
+    const parent = incident('gateway.port', { since: NOW - 30 * MIN });
+    const newer = incident('doctor', { since: NOW - 5 * MIN });
+    const older = incident('gateway.http', { since: NOW - 20 * MIN });
+    const planned = planAlerts(section([newer, parent, older]), context({ dependsOn: { 'gateway.http': ['gateway.port'], doctor: ['gateway.port'] } }));
+    expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['gateway.http', 'doctor']);
+  });
+
+  it('plans alerts of the same kind and severity oldest first', () => {
+    const planned = planAlerts(section([incident('b', { since: NOW - MIN }), incident('a', { since: NOW - 2 * MIN }), incident('c', { since: NOW - 3 * MIN })]), context());
+    expect(planned.map((p) => p.alert.checkId)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('folds a dependent through its parent into the CRIT cause that explains the parent', () => {
+    const config = incident('config', { since: NOW - 30 * MIN });
+    const port = incident('gateway.port', { since: NOW - 20 * MIN });
+    const http = incident('gateway.http', { since: NOW - 10 * MIN });
+    const planned = planAlerts(
+      section([http, port, config]),
+      context({ dependsOn: { 'gateway.http': ['gateway.port'] }, causes: { 'gateway.port': ['config'] } }),
+    );
+    expect(planned.map((p) => p.alert.checkId)).toEqual(['config']);
+    expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['gateway.port', 'gateway.http']);
+    expect([port.inhibitedBy, http.inhibitedBy]).toEqual(['config', 'config']);
+  });
+
+  it('does not fold into a cause that is only a warning', () => {
+    const config = incident('config', { severity: 'warn' });
+    const port = incident('gateway.port');
+    const planned = planAlerts(section([port, config]), context({ causes: { 'gateway.port': ['config'] } }));
+    expect(planned.map((p) => p.alert.checkId).sort()).toEqual(['config', 'gateway.port']);
   });
 });

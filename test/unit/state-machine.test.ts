@@ -123,6 +123,12 @@ describe('incident bookkeeping', () => {
     expect(state.incidentSince).toBeUndefined();
   });
 
+  it('does not count a dropped blip still in the window into the next incident', () => {
+    const { state, transitions } = feed(['crit', 'ok', 'warn', 'warn', 'warn'], noFlap);
+    expect(state).toMatchObject({ state: 'failing', worstStatus: 'warn', incidentSince: T0 + 3 * STEP });
+    expect(transitions.at(-1)).toMatchObject({ to: 'failing', worstStatus: 'warn' });
+  });
+
   it('tracks the worst status of the incident (crit > unknown > warn) and reports it on the closing transition', () => {
     const mid = feed(['warn', 'unknown', 'warn'], noFlap);
     expect(mid.state.worstStatus).toBe('unknown');
@@ -365,8 +371,9 @@ describe('what a transition carries', () => {
       { checkId: 'c', status: 'ok', summary: 'fine', at: T0 + STEP },
       config({ successThreshold: 1 }, { enabled: false }),
     );
-    expect(next).toEqual({ state: 'ok', since: T0 + STEP, consecutiveFailures: 0, consecutiveSuccesses: 1, recent: ['ok'], flapPct: 0 });
-    expect(transition).toEqual({ checkId: 'c', from: 'recovering', to: 'ok', at: T0 + STEP, status: 'ok', summary: 'fine', flapPct: 0 });
+    // Strict: no incidentSince or worstStatus key at all, not even an undefined one.
+    expect(next).toStrictEqual({ state: 'ok', since: T0 + STEP, consecutiveFailures: 0, consecutiveSuccesses: 1, recent: ['ok'], flapPct: 0 });
+    expect(transition).toStrictEqual({ checkId: 'c', from: 'recovering', to: 'ok', at: T0 + STEP, status: 'ok', summary: 'fine', flapPct: 0 });
   });
 
   it('keeps the start of a state that holds', () => {
