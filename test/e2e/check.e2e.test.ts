@@ -6,7 +6,7 @@ interface CheckJson {
   exitCode: number;
   gateway: string;
   openclaw: { version?: string; source: string; support: string; note?: string };
-  checks: Array<{ id: string; status: string; summary: string; diagnosis?: string }>;
+  checks: Array<{ id: string; status: string; summary: string; diagnosis?: string; metrics?: Record<string, number> }>;
 }
 
 // The pinned latest, and one older release that lacks /startupz and `gateway stop --force` (it installs from
@@ -34,6 +34,16 @@ describe.each([
     expect(upBody.gateway).toBe(`127.0.0.1:${gw.port}`);
     expect(upBody.checks.find((c) => c.id === 'gateway.http')!.summary).toMatch(http);
     expect(upBody.openclaw).toMatchObject({ version, support });
+    // memory reports the real gateway's RSS: that of the process gateway.port found on the port (a booting
+    // gateway's RSS swings by half within seconds, so it is not compared with a later read), and disk its
+    // filesystem: both OK on a healthy gateway.
+    const memory = upBody.checks.find((c) => c.id === 'memory')!;
+    expect(memory.summary).toMatch(/^RSS [\d.]+ [MG]iB \(PSS [\d.]+ [MG]iB\), gateway up \S+, trend after its 10m warm-up; \d+ % of the 1\.50 GiB limit \(maxMemory\)$/);
+    const portOwner = /\(pid (\d+)\)$/.exec(upBody.checks.find((c) => c.id === 'gateway.port')!.summary)?.[1];
+    expect(memory.metrics!.pid).toBe(Number(portOwner));
+    expect(memory.metrics!.rssBytes).toBeGreaterThan(64 * 1024 * 1024);
+    expect(memory.metrics!.rssBytes).toBeLessThan(4 * 1024 ** 3);
+    expect(memory.metrics!.pssBytes).toBeLessThanOrEqual(memory.metrics!.rssBytes!);
     // The token reached clawmedic through the environment; it must never be printed.
     expect(up.stdout + up.stderr).not.toContain(gw.token);
 
