@@ -139,7 +139,8 @@ export async function measureMemory(ctx: CheckContext, env: MemoryProbeEnv = {})
 function noProcess(lookup: PortOwnerLookup | undefined, where: string): CheckResult {
   switch (lookup?.kind) {
     case 'no-listener':
-      return { status: 'unknown', summary: `no gateway process to measure: nothing listens on ${where} (gateway.port alerts on that)` };
+      // The gateway is down: gateway.port's alert. An UNKNOWN here would only add an incident to it.
+      return { status: 'ok', summary: `not measured: nothing listens on ${where} (gateway down; gateway.port alerts on that)` };
     case 'owner-unknown':
       return { status: 'unknown', summary: `cannot measure the gateway: ${lookup.reason}` };
     default:
