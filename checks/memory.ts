@@ -78,6 +78,8 @@ export interface MemoryProbeEnv {
   procRoot?: string;
   cgroupRoot?: string;
   hostMemoryBytes?: number;
+  /** The gateway log to look for `memory pressure` lines in (default: today's /tmp/openclaw/openclaw-<date>.log). */
+  logPath?: string;
 }
 
 async function runMemory(ctx: CheckContext): Promise<CheckResult> {
@@ -247,12 +249,12 @@ async function judge(ctx: CheckContext, options: MemoryOptions, env: MemoryProbe
         ? `RSS ${rss} is over ${limitText}${slopeText ? `, ${slopeText}` : ''}`
         : `RSS ${rss} is ${Math.round(pct)} % of ${limitText}${slopeText ? `, ${slopeText}` : ''}`
       : `RSS ${rss}, ${slopeText}: reaches ${limitText} ${inAbout(eta ?? 0)}`;
-  const pressure = await memoryPressureLines(ctx, now);
+  const pressure = await memoryPressureLines(env.logPath ?? gatewayLogPath(ctx.target, now));
   return {
     status: level,
     summary,
     diagnosis: diagnosis(mem, owner, t, nearest, limits, segmentStart, now, pressure, options.window / 12),
-    remedy: remedy(ctx, now, pressure.length > 0),
+    remedy: remedy(ctx, env.logPath ?? gatewayLogPath(ctx.target, now), pressure.length > 0),
     metrics,
     details: { ...details, ...(pressure.length ? { memoryPressure: pressure } : {}) },
   };
@@ -310,8 +312,7 @@ function diagnosis(
   return parts.join(' ');
 }
 
-function remedy(ctx: CheckContext, now: number, pressureSeen: boolean): string {
-  const log = gatewayLogPath(ctx.target, now);
+function remedy(ctx: CheckContext, log: string, pressureSeen: boolean): string {
   return (
     `Plan a restart before the limit, at a quiet hour: \`openclaw gateway restart --json --safe\` (drains active work first, same PID, RSS starts over). ` +
     `Then bound what the gateway keeps, as the guide advises (historyLimit, sessionTimeout): in ${ctx.target.openclawConfigPath} these are ` +
@@ -324,8 +325,8 @@ function remedy(ctx: CheckContext, now: number, pressureSeen: boolean): string {
 }
 
 /** OpenClaw's own `memory pressure:` lines in the tail of today's log (only read when something is wrong). */
-async function memoryPressureLines(ctx: CheckContext, now: number): Promise<string[]> {
-  const lines = await tailLines(gatewayLogPath(ctx.target, now), { maxBytes: 512 * 1024, match: /memory pressure:/, max: 3 }).catch(() => []);
+async function memoryPressureLines(logPath: string): Promise<string[]> {
+  const lines = await tailLines(logPath, { maxBytes: 512 * 1024, match: /memory pressure:/, max: 3 }).catch(() => []);
   return lines.map((line) => {
     try {
       const obj = JSON.parse(line) as { message?: unknown; time?: unknown };

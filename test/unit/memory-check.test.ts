@@ -190,6 +190,52 @@ function testContextAt(agent: ReturnType<typeof agentLike>, at: number): CheckCo
   return { ...testContext({ port: PORT, now: () => at, options: { maxMemory: '8g' } }), series: agent.state.series, memory: agent.state.memory };
 }
 
+describe('memory check evidence', () => {
+  it("names OpenClaw's own memory pressure lines from the log tail when it alerts", async () => {
+    const { writeFileSync } = await import('node:fs');
+    const log = `${proc.procRoot}/openclaw-2026-11-29.log`;
+    const pressure = {
+      time: '2026-11-29T07:55:00.000+00:00',
+      message: 'memory pressure: level=warning reason=rss_growth rss=1.4GiB heap=300MiB threshold=512MiB nextStep=inspect',
+      _meta: { logLevelName: 'WARN', name: '{"subsystem":"gateway/diagnostics/memory"}' },
+    };
+    writeFileSync(log, `${'x'.repeat(100)}\n{"message":"ready"}\n${JSON.stringify(pressure)}\nnot json memory pressure: level=critical\n`);
+    proc.setProcess(4242, T0 - HOUR);
+    proc.setRss(1450 * MiB);
+    const r = await measureMemory(testContext({ port: PORT, now: () => T0 }), { procRoot: proc.procRoot, cgroupRoot: proc.cgroupRoot, hostMemoryBytes: HOST_24G, logPath: log });
+    expect(r.status).toBe('warn');
+    expect(r.diagnosis).toContain('OpenClaw logged memory pressure: "2026-11-29T07:55:00.000+00:00 memory pressure: level=warning reason=rss_growth');
+    expect(r.diagnosis).toContain('"not json memory pressure: level=critical"');
+    expect(r.remedy).toContain(`the "memory pressure" lines in ${log}`);
+    expect(r.details).toHaveProperty('memoryPressure');
+  });
+
+  it('a port held by something that is not OpenClaw (a forwarder): not measured, OK with a note', async () => {
+    const { writeFileSync } = await import('node:fs');
+    proc.setProcess(777, T0 - HOUR);
+    writeFileSync(`${proc.procRoot}/777/cmdline`, '/usr/bin/docker-proxy\0-proto\0tcp\0');
+    writeFileSync(`${proc.procRoot}/777/comm`, 'docker-proxy\n');
+    proc.setRss(20 * MiB);
+    const r = await agentLike().run(T0);
+    expect(r.status).toBe('ok');
+    expect(r.summary).toMatch(/^not measured: 127\.0\.0\.1:18789 is held by pid 777 \(docker-proxy\), not OpenClaw's process/);
+  });
+});
+
+describe('tailLines', () => {
+  it('reads only the tail, drops the cut first line, keeps the last matches', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { tailLines } = await import('../../checks/log-tail.ts');
+    const file = `${proc.procRoot}/tail.log`;
+    writeFileSync(file, Array.from({ length: 100 }, (_, i) => `line ${i} ${i % 10 === 0 ? 'memory pressure:' : ''}`).join('\n'));
+    expect(await tailLines(file, { maxBytes: 1_000_000, match: /memory pressure:/, max: 2 })).toEqual(['line 80 memory pressure:', 'line 90 memory pressure:']);
+    const tail = await tailLines(file, { maxBytes: 40, match: /./, max: 10 });
+    expect(tail.every((l) => /^line \d+ /.test(l))).toBe(true);
+    expect(await tailLines(`${proc.procRoot}/missing.log`, { maxBytes: 100, match: /./, max: 1 })).toEqual([]);
+    expect(await tailLines(proc.procRoot, { maxBytes: 100, match: /./, max: 1 })).toEqual([]);
+  });
+});
+
 describe('memory check on bad input', () => {
   it('a pid that vanished between the lookup and the read: UNKNOWN, not CRIT', async () => {
     proc.setProcess(4242, T0);
