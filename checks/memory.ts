@@ -218,7 +218,8 @@ async function judge(ctx: CheckContext, options: MemoryOptions, env: MemoryProbe
   const level = worse(state.over, state.eta);
   ctx.memory.set(state);
 
-  const metrics: Record<string, number> = { rssBytes: mem.rssBytes, pid: mem.pid };
+  // The pid is in details, not metrics: it is no quantity to graph.
+  const metrics: Record<string, number> = { rssBytes: mem.rssBytes };
   if (mem.pssBytes !== undefined) metrics.pssBytes = mem.pssBytes;
   if (mem.anonBytes !== undefined) metrics.anonBytes = mem.anonBytes;
   if (mem.swapBytes !== undefined) metrics.swapBytes = mem.swapBytes;
