@@ -5,8 +5,13 @@
 //   if (t.ok) eta = timeToLimit(t.level, t.slopePerMs, limit);
 //   level = hysteresis(memory.level, value, { warn: {raise, clear}, crit: {raise, clear} });
 //
-// A slope is Theil-Sen (the median of the slopes between pairs of samples): a GC sawtooth or one spike
-// moves it little, where a least-squares line follows them. Times are epoch ms, slopes per ms.
+// A slope is Theil-Sen (the median of the slopes between pairs of samples): one spike moves it little,
+// where a least-squares line follows it. For a sawtooth (a garbage-collected heap, temporary files) pass
+// floorBucketMs (e.g. window / 12) to fit the lowest sample of each bucket, and minSpanMs of half the
+// window: a short span of a slow sawtooth otherwise looks like growth (measured: a 4-min, 300 MiB sawtooth
+// read as +500 MiB/h over 15 min of raw samples; 0 with floors). Times are epoch ms, slopes per ms.
+// trend() says why it has no slope (too few samples, warm-up) instead of guessing; timeToLimit() and
+// inAbout()/formatEta() turn a slope into a sentence; hysteresis() keeps levels from flapping.
 
 /** One sample (the same shape as SeriesPoint). */
 export interface TrendPoint {
