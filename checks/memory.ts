@@ -18,6 +18,8 @@ import { tailLines } from './log-tail.ts';
 
 export const RSS_SERIES = 'gateway.rss_bytes';
 export const PSS_SERIES = 'gateway.pss_bytes';
+/** Recorded by the restarts check: 1 for a run that saw the gateway restart (also in place, same pid). */
+const RESTARTS_SERIES = 'gateway.restarts';
 
 export const memoryOptionsSchema = z.strictObject({
   /** The absolute limit (the guide's maxMemory; OpenClaw itself warns at 1.5 GiB RSS). */
@@ -170,7 +172,10 @@ async function judge(ctx: CheckContext, options: MemoryOptions, env: MemoryProbe
     }
   }
   state.pid = mem.pid;
-  const segmentStart = state.segmentStart;
+  // An in-place restart (SIGUSR2, `openclaw gateway restart`: same pid, same start time) is seen by the
+  // restarts check only: its series marks each run that saw one (read by name; not imported, to stay light).
+  const inPlace = ctx.series.points(RESTARTS_SERIES, now - options.window).filter((p) => p.value > 0).at(-1)?.at;
+  const segmentStart = inPlace !== undefined && inPlace > state.segmentStart && inPlace <= now ? inPlace : state.segmentStart;
 
   ctx.series.record(RSS_SERIES, mem.rssBytes, now);
   if (mem.pssBytes !== undefined) ctx.series.record(PSS_SERIES, mem.pssBytes, now);

@@ -151,6 +151,19 @@ describe('memory check on synthetic series (fake /proc, fake clock)', () => {
     expect(statuses(after)).toEqual(new Set(['ok']));
   });
 
+  it('an in-place restart (same pid and start time) seen by the restarts check also starts a new segment', async () => {
+    proc.setProcess(4242, T0 - HOUR);
+    const agent = agentLike({ maxMemory: '2g' });
+    const before = await drive(agent, T0, T0 + 2 * HOUR, 30_000, (t) => 1000 * MiB + (300 * MiB * t) / HOUR);
+    expect(before.at(-1)!.result.status).not.toBe('ok');
+    // The restarts check's series: 0 each run, 1 for the run that saw the restart.
+    for (let t = T0; t <= T0 + 2 * HOUR; t += 30_000) agent.state.series.record('gateway.restarts', 0, t);
+    agent.state.series.record('gateway.restarts', 1, T0 + 2 * HOUR + 30_000);
+    const after = await drive(agent, T0 + 2 * HOUR + 30_000, T0 + 2 * HOUR + 40 * MIN, 30_000, () => 650 * MiB);
+    expect(statuses(after)).toEqual(new Set(['ok']));
+    expect(after[0]!.result.summary).toMatch(/gateway up 0ms, trend after its 10m warm-up/);
+  });
+
   it('a clock jump back and forward: no false alert, no crash', async () => {
     proc.setProcess(4242, T0 - 2 * HOUR);
     const agent = agentLike();
