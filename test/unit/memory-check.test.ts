@@ -277,6 +277,23 @@ describe('memory check on bad input', () => {
     expect(r.summary).toMatch(/VmRSS is not a number/);
   });
 
+  it('PSS (smaps_rollup, the costly read) is read at most every pssInterval; in between the last reading is shown', async () => {
+    proc.setProcess(4242, T0 - HOUR);
+    const agent = agentLike();
+    proc.setRss(800 * MiB, 700 * MiB);
+    expect((await agent.run(T0)).summary).toMatch(/^RSS 800 MiB \(PSS 700 MiB\)/);
+    proc.setRss(800 * MiB, 710 * MiB);
+    const between = await agent.run(T0 + 4 * MIN);
+    expect(between.summary).toMatch(/\(PSS 700 MiB\)/);
+    expect(between.metrics!.pssBytes).toBe(700 * MiB);
+    expect((await agent.run(T0 + 5 * MIN)).summary).toMatch(/\(PSS 710 MiB\)/);
+    expect(agent.state.series.points('gateway.pss_bytes', 0).map((p) => p.value)).toEqual([700 * MiB, 710 * MiB]);
+    // A new process is read at once, not shown with the old one's PSS.
+    proc.setProcess(5151, T0 + 6 * MIN);
+    proc.setRss(300 * MiB, 250 * MiB);
+    expect((await agent.run(T0 + 6 * MIN)).summary).toMatch(/^RSS 300 MiB \(PSS 250 MiB\)/);
+  });
+
   it('an unreadable smaps_rollup only loses PSS', async () => {
     proc.setProcess(4242, T0 - HOUR);
     proc.setRss(800 * MiB);
