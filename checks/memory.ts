@@ -291,7 +291,7 @@ function describeSlope(perHour: number, minGrowth: number): string {
 
 function trendPending(t: Extract<TrendResult, { ok: false }>, segmentStart: number, now: number, options: MemoryOptions): string {
   if (now - segmentStart < options.warmup) return `gateway up ${formatDuration(Math.max(0, now - segmentStart))}, trend after its ${formatDuration(options.warmup)} warm-up`;
-  return `no trend yet (${t.reason})`;
+  return `no trend yet: ${t.reason}`;
 }
 
 async function findLimits(options: MemoryOptions, env: MemoryProbeEnv, pid: number): Promise<Limit[]> {

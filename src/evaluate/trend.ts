@@ -156,7 +156,7 @@ export function trend(points: readonly TrendPoint[], options: TrendOptions): Tre
     const need = n < minPoints ? `${minPoints} needed` : `${formatEta(minSpan)} needed`;
     const since =
       options.segmentStart !== undefined && Number.isFinite(options.segmentStart) && options.segmentStart > options.now - options.windowMs
-        ? ' since the start (after its warm-up)'
+        ? ' since the start and its warm-up'
         : '';
     return { ok: false, reason: `${have}${since}, ${need}`, n, spanMs, ...lastPart };
   }
