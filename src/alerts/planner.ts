@@ -52,15 +52,21 @@ export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAle
     setOptional(incident, 'silencedBy', ctx.silencedBy(incident.checkId));
   }
   // gateway.http folds into gateway.port, which folds into its cause: all of them go into the cause's alert.
+  // Folds that go round in a circle (a dependsOn b, b dependsOn a, both failing) end at the circle's
+  // oldest incident, which alerts: otherwise each would be folded into the other and nobody told.
+  const tops = new Map<string, string | undefined>();
   for (const incident of incidents) {
-    let target = incident.inhibitedBy;
-    for (let hops = 0; target && hops < incidents.length; hops++) {
-      const next = section.incidents[target]?.inhibitedBy;
-      if (!next || next === incident.checkId) break;
-      target = next;
+    const path = [incident.checkId];
+    let next = incident.inhibitedBy;
+    while (next !== undefined && !path.includes(next)) {
+      path.push(next);
+      next = section.incidents[next]?.inhibitedBy;
     }
-    setOptional(incident, 'inhibitedBy', target);
+    const circle = next === undefined ? [] : path.slice(path.indexOf(next));
+    const top = circle.length > 0 ? incidents.find((i) => circle.includes(i.checkId))!.checkId : path.at(-1);
+    tops.set(incident.checkId, top === incident.checkId ? undefined : top);
   }
+  for (const incident of incidents) setOptional(incident, 'inhibitedBy', tops.get(incident.checkId));
 
   const planned: PlannedAlert[] = [];
   for (const incident of incidents) {

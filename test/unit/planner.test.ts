@@ -319,3 +319,33 @@ describe('folding, in order', () => {
     expect(planned.map((p) => p.alert.checkId).sort()).toEqual(['config', 'gateway.port']);
   });
 });
+
+describe('folds that go round in a circle', () => {
+  it('alerts the oldest of two checks that depend on each other, with the other folded in', () => {
+    // checks: { 'gateway.port': { dependsOn: ['gateway.http'] } } beside gateway.http's own dependsOn.
+    const port = incident('gateway.port', { since: NOW - 20 * MIN });
+    const http = incident('gateway.http', { since: NOW - 10 * MIN });
+    const planned = planAlerts(section([http, port]), context({ dependsOn: { 'gateway.http': ['gateway.port'], 'gateway.port': ['gateway.http'] } }));
+    expect(planned.map((p) => p.alert.checkId)).toEqual(['gateway.port']);
+    expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['gateway.http']);
+    expect('inhibitedBy' in port).toBe(false);
+  });
+
+  it('alerts once for a circle of three, however the folds point', () => {
+    const a = incident('a', { since: NOW - 10 * MIN });
+    const b = incident('b', { since: NOW - 30 * MIN });
+    const c = incident('c', { since: NOW - 20 * MIN });
+    const planned = planAlerts(section([a, b, c]), context({ dependsOn: { a: ['b'], b: ['c'], c: ['a'] } }));
+    expect(planned.map((p) => p.alert.checkId)).toEqual(['b']);
+    expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['c', 'a']);
+  });
+
+  it('folds a check that depends on a circle into the circle\'s alert', () => {
+    const a = incident('a', { since: NOW - 30 * MIN });
+    const b = incident('b', { since: NOW - 20 * MIN });
+    const leaf = incident('leaf', { since: NOW - 10 * MIN });
+    const planned = planAlerts(section([leaf, a, b]), context({ dependsOn: { a: ['b'], b: ['a'], leaf: ['b'] } }));
+    expect(planned.map((p) => p.alert.checkId)).toEqual(['a']);
+    expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['b', 'leaf']);
+  });
+});
