@@ -11,6 +11,7 @@ export const MAX_INTERVAL_MS = 366 * 86_400_000;
 
 /** A duration ("30s") is a fixed interval; anything else must be a cron expression (5 or 6 fields). */
 export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
+  // Stryker disable next-line ConditionalExpression: Intl.DateTimeFormat accepts an undefined timeZone
   if (timezone) {
     // croner only fails on a bad zone when it computes a run, i.e. later, in shortestPeriodMs or the scheduler.
     try {
@@ -27,6 +28,7 @@ export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
   }
   try {
     // Only to validate: a paused job starts no timer.
+    // Stryker disable next-line BooleanLiteral,ObjectLiteral: a job without a function schedules nothing, and the zone was checked above
     new Cron(text, { paused: true, ...(timezone ? { timezone } : {}) }).stop();
   } catch (err) {
     throw new Error(`"${text}" is neither a duration ("30s", "5m") nor a valid cron expression: ${(err as Error).message}`);
@@ -37,8 +39,10 @@ export function parseSchedule(text: string, timezone?: string): ScheduleSpec {
 /** The shortest gap between two runs, used to insist that a check's timeout is shorter than its period. */
 export function shortestPeriodMs(spec: ScheduleSpec, from = new Date()): number {
   if (spec.kind === 'interval') return spec.everyMs;
+  // Stryker disable next-line BooleanLiteral: a job without a function schedules nothing, paused or not
   const job = new Cron(spec.expr, { paused: true, ...(spec.timezone ? { timezone: spec.timezone } : {}) });
   const runs = job.nextRuns(20, from);
+  // Stryker disable next-line CallExpression: a job without a function holds no timer to stop
   job.stop();
   let min = Number.POSITIVE_INFINITY;
   for (let i = 1; i < runs.length; i++) min = Math.min(min, runs[i]!.getTime() - runs[i - 1]!.getTime());
@@ -121,9 +125,11 @@ export class Scheduler {
   async stop(graceMs = 5_000): Promise<void> {
     for (const cron of this.crons) cron.stop();
     for (const t of this.timers) t.clear();
+    // Stryker disable next-line CallExpression: the timers are cleared already and a stopped scheduler adds none
     this.timers.clear();
     this.stopController.abort();
     const pending = [...this.running.values()];
+    // Stryker disable next-line ConditionalExpression: a shortcut; racing allSettled([]) ends at once too, and the grace timer is cleared
     if (pending.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -145,6 +151,7 @@ export class Scheduler {
   }
 
   private fire(task: ScheduledTask, { jitter: withJitter = true } = {}): void {
+    // Stryker disable next-line ConditionalExpression: nothing calls fire() after stop(): the crons are stopped, the timers cleared and runNow() checks
     if (this.stopController.signal.aborted) return;
     if (this.running.has(task.id)) {
       this.options.onSkip?.(task.id);

@@ -103,6 +103,15 @@ describe('Redactor', () => {
     expect(input.summary).toBe('got s3cret-value');
   });
 
+  it('gives a copy whose properties can be changed and deleted like any object', () => {
+    const out = new Redactor().value({ summary: 'x', deep: { n: 1 } });
+    out.summary = 'changed';
+    out.deep.n = 2;
+    expect(out).toEqual({ summary: 'changed', deep: { n: 2 } });
+    expect(delete (out as Partial<typeof out>).summary).toBe(true);
+    expect(out).toEqual({ deep: { n: 2 } });
+  });
+
   it('keeps a "__proto__" key as data', () => {
     const r = new Redactor();
     const input = JSON.parse('{"__proto__": {"polluted": "yes"}}') as Record<string, unknown>;

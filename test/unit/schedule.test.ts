@@ -344,6 +344,10 @@ describe('schedules and time zones', () => {
     expect(shortestPeriodMs(parseSchedule('30 1 * * *', 'UTC'), from)).toBe(24 * 3_600_000);
   });
 
+  it('accepts an interval of exactly the longest allowed, 366 days', () => {
+    expect(parseSchedule('366d')).toEqual({ kind: 'interval', everyMs: 366 * 86_400_000, text: '366d' });
+  });
+
   it('describes a cron schedule without a time zone', () => {
     expect(describeSchedule(parseSchedule('0 3 * * *'))).toBe('cron "0 3 * * *"');
   });
