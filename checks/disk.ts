@@ -142,7 +142,7 @@ export async function measureDisks(ctx: CheckContext, env: DiskProbeEnv = {}): P
     // Filling: free space falls. Projected from the fitted free space now, so one burst does not decide it.
     // The floor of free space per twelfth of the window (its fullest moment): temporary files written and
     // removed are a sawtooth, not a fill; at least half a window of samples before a rate is trusted.
-    const t = trend(ctx.series.points(freeSeries, now - options.window), { now, windowMs: options.window, floorBucketMs: options.window / 12, minSpanMs: options.window / 2 });
+    const t = trend(ctx.series.points(freeSeries, now - options.window), { now, windowMs: options.window, floorBucketMs: options.window / 12, minSpanMs: options.window / 2, steady: true });
     const fillPerHour = t.ok ? -t.slopePerHour : 0;
     const filling = t.ok && fillPerHour >= options.minFillPerHour;
     const eta = filling && t.ok ? Math.max(0, t.level) / -t.slopePerMs : undefined;

@@ -210,6 +210,8 @@ async function judge(ctx: CheckContext, options: MemoryOptions, env: MemoryProbe
     floorBucketMs: options.window / 12,
     // Half the window at least: a slow sawtooth (10 min) over a short span looks like growth.
     minSpanMs: options.window / 2,
+    // Growth that holds in both halves of the window: a step (a session loaded once) is no leak.
+    steady: true,
   });
 
   const rss = formatBytes(mem.rssBytes);

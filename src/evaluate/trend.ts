@@ -99,6 +99,13 @@ export interface TrendOptions {
    * Default: every sample.
    */
   floorBucketMs?: number;
+  /**
+   * Only a slope that holds in both halves of the samples counts: the result is the smallest in magnitude
+   * of the whole's and each half's slope, 0 when they disagree in direction. A step (a one-off load, a
+   * session opened: flat, a jump, flat) is then no trend, where a plain Theil-Sen over a short window
+   * reads it as steady growth (measured on a real idle gateway: +42 MiB once read as +471 MiB/h).
+   */
+  steady?: boolean;
   maxPairs?: number;
 }
 
@@ -162,13 +169,35 @@ export function trend(points: readonly TrendPoint[], options: TrendOptions): Tre
   }
   const pts = options.floorBucketMs && options.floorBucketMs > 0 ? floors(used, options.floorBucketMs) : used;
   if (pts.length < 3) return { ok: false, reason: `${formatEta(spanMs)} of samples gives ${pts.length} floor buckets, 3 needed`, n, spanMs, ...lastPart };
-  const fit = theilSen(pts, options.maxPairs === undefined ? {} : { maxPairs: options.maxPairs });
+  const pairs = options.maxPairs === undefined ? {} : { maxPairs: options.maxPairs };
+  const fit = theilSen(pts, pairs);
   if (!fit) return { ok: false, reason: 'samples too close in time for a slope', n, spanMs, ...lastPart };
+  let slope = fit.slopePerMs;
+  let level = fit.valueAt(options.now);
+  if (options.steady) {
+    const mid = (pts[0]!.at + pts[pts.length - 1]!.at) / 2;
+    const first = theilSen(pts.filter((p) => p.at <= mid), pairs);
+    const second = theilSen(pts.filter((p) => p.at > mid), pairs);
+    if (!first || !second) {
+      return { ok: false, reason: `${formatEta(spanMs)} of samples gives ${pts.length} points, too few to tell steady growth from a step`, n, spanMs, ...lastPart };
+    }
+    {
+      const all = [fit.slopePerMs, first.slopePerMs, second.slopePerMs];
+      const sameSign = all.every((v) => v > 0) || all.every((v) => v < 0);
+      const steady = sameSign ? Math.sign(slope) * Math.min(...all.map(Math.abs)) : 0;
+      if (steady !== slope) {
+        slope = steady;
+        // The level under that slope: the median of what the recent half says it is now (after a step, the new level).
+        const now = options.now;
+        level = median(Float64Array.from(pts.filter((p) => p.at > mid), (p) => p.value + slope * (now - p.at)));
+      }
+    }
+  }
   return {
     ok: true,
-    slopePerMs: fit.slopePerMs,
-    slopePerHour: fit.slopePerMs * HOUR_MS,
-    level: fit.valueAt(options.now),
+    slopePerMs: slope,
+    slopePerHour: slope * HOUR_MS,
+    level,
     last: last!,
     n,
     spanMs,

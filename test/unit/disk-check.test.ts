@@ -88,12 +88,12 @@ describe('disk check on synthetic series (fake statfs, fake clock)', () => {
     const runs = await drive(agent, T0, T0 + 3.5 * HOUR, MIN, (t) => 80 * GiB - (10 * GiB * t) / HOUR);
     const statusAt = (h: number) => runs.find((r) => r.at === T0 + h * HOUR)!.result.status;
     expect(statusAt(0.25)).toBe('ok'); // 77.5 GiB at 10 GiB/h: 7.75 h
-    expect(statusAt(2)).toBe('warn'); // 60 GiB: 6 h
+    expect(statusAt(2.25)).toBe('warn'); // 57.5 GiB: 5.75 h
     expect(statusAt(3.5)).toBe('warn'); // 45 GiB: 4.5 h
     const fast = agentLike({ warnPct: 99, critPct: 100 });
-    const runs2 = await drive(fast, T0, T0 + HOUR, MIN, (t) => 20 * GiB - (20 * GiB * t) / HOUR / 2);
-    expect(runs2.at(-1)!.result.status).toBe('crit'); // 10 GiB at 10 GiB/h: 1 h
-    expect(runs2.at(-1)!.result.summary).toMatch(/filling 10\.0 GiB\/h: full in about 1 h$/);
+    const runs2 = await drive(fast, T0, T0 + HOUR + 6 * MIN, MIN, (t) => 20 * GiB - (20 * GiB * t) / HOUR / 2);
+    expect(runs2.at(-1)!.result.status).toBe('crit'); // 9 GiB at 10 GiB/h: 54 min
+    expect(runs2.at(-1)!.result.summary).toMatch(/filling 10\.0 GiB\/h: full in about 54 min$/);
   });
 
   it('temporary files written and removed (a sawtooth) and one burst do not alert', async () => {

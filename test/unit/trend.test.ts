@@ -88,6 +88,21 @@ describe('trend', () => {
     expect(floors(series(T0 + 60_000, T0 + 11 * 60_000, 30_000, (t) => -t), 300_000).map((p) => p.at - T0)).toEqual([270_000, 570_000]);
   });
 
+  it('steady: a step (flat, a jump, flat) is no trend; a leak with a step in it is the leak; a line is the line', () => {
+    const o = { now, windowMs: HOUR_MS, floorBucketMs: 300_000, minSpanMs: HOUR_MS / 2, steady: true };
+    const step = series(T0, now, 30_000, (t) => (t < 90 * 60_000 ? 610 * MB : 652 * MB));
+    expect(trend(step, { ...o, steady: false }).ok && (trend(step, { ...o, steady: false }) as { slopePerHour: number }).slopePerHour).toBeGreaterThan(20 * MB);
+    const s1 = trend(step, o);
+    expect(s1.ok && s1.slopePerHour).toBe(0);
+    expect(s1.ok && s1.level).toBe(652 * MB);
+    const leakStep = trend(series(T0, now, 30_000, (t) => 600 * MB + (100 * MB * t) / HOUR_MS + (t >= 90 * 60_000 ? 200 * MB : 0)), o);
+    expect(leakStep.ok && leakStep.slopePerHour / MB).toBeCloseTo(100, 0);
+    const line = trend(series(T0, now, 30_000, (t) => 600 * MB + (210 * MB * t) / HOUR_MS), o);
+    expect(line.ok && line.slopePerHour / MB).toBeCloseTo(210, 3);
+    const falling = trend(series(T0, now, 30_000, (t) => 900 * MB - (50 * MB * t) / HOUR_MS), o);
+    expect(falling.ok && falling.slopePerHour / MB).toBeCloseTo(-50, 3);
+  });
+
   it('a start-up climb inside the warm-up is ignored', () => {
     const start = now - 40 * 60_000;
     // 0 -> 850 MiB in the first 5 min after start, flat after.
