@@ -10,7 +10,8 @@
 // floorBucketMs (e.g. window / 12) to fit the lowest sample of each bucket, and minSpanMs of half the
 // window: a short span of a slow sawtooth otherwise looks like growth (measured: a 4-min, 300 MiB sawtooth
 // read as +500 MiB/h over 15 min of raw samples; 0 with floors). Times are epoch ms, slopes per ms.
-// trend() says why it has no slope (too few samples, warm-up) instead of guessing; timeToLimit() and
+// steady: true keeps only growth that holds in both halves of the window, so a step (a one-off load) is
+// no trend. trend() says why it has no slope (too few samples, warm-up) instead of guessing; timeToLimit() and
 // inAbout()/formatEta() turn a slope into a sentence; hysteresis() keeps levels from flapping.
 
 /** One sample (the same shape as SeriesPoint). */
@@ -100,8 +101,8 @@ export interface TrendOptions {
    */
   floorBucketMs?: number;
   /**
-   * Only a slope that holds in both halves of the samples counts: the result is the smallest in magnitude
-   * of the whole's and each half's slope, 0 when they disagree in direction. A step (a one-off load, a
+   * Only a slope that holds in both halves of the samples counts: the whole's slope when each half's is at
+   * least half of it, else the smallest in magnitude of the three, 0 when they disagree in direction. A step (a one-off load, a
    * session opened: flat, a jump, flat) is then no trend, where a plain Theil-Sen over a short window
    * reads it as steady growth (measured on a real idle gateway: +42 MiB once read as +471 MiB/h).
    */
@@ -184,7 +185,10 @@ export function trend(points: readonly TrendPoint[], options: TrendOptions): Tre
     {
       const all = [fit.slopePerMs, first.slopePerMs, second.slopePerMs];
       const sameSign = all.every((v) => v > 0) || all.every((v) => v < 0);
-      const steady = sameSign ? Math.sign(slope) * Math.min(...all.map(Math.abs)) : 0;
+      // Halves that agree with the whole (each at least half of it: noise) keep the whole's slope; halves
+      // far below it mean a step carried it, and the smallest is what holds.
+      const halvesAgree = Math.min(Math.abs(first.slopePerMs), Math.abs(second.slopePerMs)) >= Math.abs(slope) / 2;
+      const steady = !sameSign ? 0 : halvesAgree ? slope : Math.sign(slope) * Math.min(...all.map(Math.abs));
       if (steady !== slope) {
         slope = steady;
         // The level under that slope: the median of what the recent half says it is now (after a step, the new level).
