@@ -56,12 +56,15 @@ export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAle
   // oldest incident, which alerts: otherwise each would be folded into the other and nobody told.
   const tops = new Map<string, string | undefined>();
   for (const incident of incidents) {
-    const path = [incident.checkId];
+    // The incidents its folds lead through, until the top (next undefined) or a circle (next seen before).
+    const path: string[] = [];
     let next = incident.inhibitedBy;
     while (next !== undefined && !path.includes(next)) {
       path.push(next);
+      // Stryker disable next-line OptionalChaining: folded() names open incidents only
       next = section.incidents[next]?.inhibitedBy;
     }
+    // Stryker disable next-line ConditionalExpression: without a circle, path.slice(-1) holds just the top, which gives the same top
     const circle = next === undefined ? [] : path.slice(path.indexOf(next));
     const top = circle.length > 0 ? incidents.find((i) => circle.includes(i.checkId))!.checkId : path.at(-1);
     tops.set(incident.checkId, top === incident.checkId ? undefined : top);

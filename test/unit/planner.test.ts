@@ -348,4 +348,13 @@ describe('folds that go round in a circle', () => {
     expect(planned.map((p) => p.alert.checkId)).toEqual(['a']);
     expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['b', 'leaf']);
   });
+
+  it('does not let an older check that depends on a circle take the circle\'s alert', () => {
+    const leaf = incident('leaf', { since: NOW - 40 * MIN });
+    const a = incident('a', { since: NOW - 30 * MIN });
+    const b = incident('b', { since: NOW - 20 * MIN });
+    const planned = planAlerts(section([leaf, a, b]), context({ dependsOn: { a: ['b'], b: ['a'], leaf: ['b'] } }));
+    expect(planned.map((p) => p.alert.checkId)).toEqual(['a']);
+    expect(planned[0]!.alert.related?.map((r) => r.checkId)).toEqual(['leaf', 'b']);
+  });
 });
