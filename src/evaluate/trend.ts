@@ -281,34 +281,28 @@ export function formatEta(ms: number): string {
 }
 
 /**
- * The lowest sample of each bucket (aligned to epoch multiples of bucketMs), in time order. A bucket
- * whose samples span less than half its width (the window's cut ends, a gap) is left out: its lowest
- * sample is no floor.
+ * The lowest sample of each bucket (aligned to epoch multiples of bucketMs), in time order. The first and
+ * the last bucket are left out when their samples span less than half their width (the window cuts them:
+ * their lowest sample is no floor); a bucket between them is whole, however sparse its samples.
  */
 export function floors(points: readonly TrendPoint[], bucketMs: number): TrendPoint[] {
-  const out: TrendPoint[] = [];
+  const buckets: Array<{ low: TrendPoint; first: number; last: number }> = [];
   let bucket = Number.NaN;
-  let first = 0;
-  let last = 0;
-  let low: TrendPoint | undefined;
-  const flush = () => {
-    if (low && last - first >= bucketMs / 2) out.push(low);
-  };
   for (const p of clean(points)) {
     const b = Math.floor(p.at / bucketMs);
-    if (b === bucket && low) {
-      if (p.value < low.value) low = p;
-      last = p.at;
+    const cur = buckets.at(-1);
+    if (b === bucket && cur) {
+      if (p.value < cur.low.value) cur.low = p;
+      cur.last = p.at;
     } else {
-      flush();
+      buckets.push({ low: p, first: p.at, last: p.at });
       bucket = b;
-      low = p;
-      first = p.at;
-      last = p.at;
     }
   }
-  flush();
-  return out;
+  const partial = (b: { first: number; last: number } | undefined) => b !== undefined && b.last - b.first < bucketMs / 2;
+  const from = partial(buckets[0]) ? 1 : 0;
+  const to = buckets.length > from && partial(buckets.at(-1)) ? buckets.length - 1 : buckets.length;
+  return buckets.slice(from, to).map((b) => b.low);
 }
 
 function clean(points: readonly TrendPoint[]): TrendPoint[] {

@@ -103,6 +103,12 @@ describe('trend', () => {
     expect(falling.ok && falling.slopePerHour / MB).toBeCloseTo(-50, 3);
   });
 
+  it('floors of a sparse schedule (one sample per bucket) still make a trend; only the cut end buckets are left out', () => {
+    const sparse = series(T0, now, 300_000, (t) => 600 * MB + (120 * MB * t) / HOUR_MS);
+    const t = trend(sparse, { now, windowMs: HOUR_MS, floorBucketMs: 300_000, minSpanMs: HOUR_MS / 2, minPoints: 6, steady: true });
+    expect(t.ok && t.slopePerHour / MB).toBeCloseTo(120, 3);
+  });
+
   it('a start-up climb inside the warm-up is ignored', () => {
     const start = now - 40 * 60_000;
     // 0 -> 850 MiB in the first 5 min after start, flat after.
