@@ -2,11 +2,12 @@
 // (gitignored), started on a free loopback port with a token in a temporary HOME, stopped by its process group.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CLI_ENTRY } from '../fixtures/cli.ts';
 import { freePort } from '../fixtures/gateway-harness.ts';
 
 const execFileAsync = promisify(execFile);
@@ -153,3 +154,38 @@ async function waitReady(port: number, hasExited: () => boolean, timeoutMs: numb
 }
 
 export { runCli as runClawmedic } from '../fixtures/cli.ts';
+
+export interface AgentOnGateway {
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  output(): string;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+  /** The state file, parsed. */
+  state<T = any>(): Promise<T>;
+  /** SIGKILL if it still runs (for afterAll). */
+  cleanup(): Promise<void>;
+}
+
+/** Writes clawmedic.json5 (JSON5 text, mode 0600) beside the gateway's openclaw.json and starts `clawmedic run` on it. */
+export async function startAgentOn(gw: RealGateway, config: string): Promise<AgentOnGateway> {
+  const dir = join(gw.home, '.openclaw');
+  await writeFile(join(dir, 'clawmedic.json5'), config, { mode: 0o600 });
+  const child = spawn(process.execPath, [CLI_ENTRY, 'run'], { env: gw.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    state: async () => JSON.parse(await readFile(join(dir, 'clawmedic.state.json'), 'utf8')),
+    async cleanup() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

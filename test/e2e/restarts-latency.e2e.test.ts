@@ -1,8 +1,7 @@
 // The restarts and latency checks against the real gateway: the agent watches a healthy gateway for a minute
 // with both checks every 3 s (no WARN, no alert), then `openclaw gateway restart` restarts it in place (same
 // pid, new boot) and the agent's restarts check counts it, once. Prints the figures it measured.
-import { execFile, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
@@ -10,10 +9,10 @@ import { latencyCheck } from '../../checks/latency.ts';
 import { restartsCheck } from '../../checks/restarts.ts';
 import { inMemoryCheckState } from '../../src/state/series.ts';
 import { findPortOwner } from '../../src/platform/port-owner.ts';
-import { CLI_ENTRY, waitFor } from '../fixtures/cli.ts';
+import { waitFor } from '../fixtures/cli.ts';
 import { startReceiver } from '../fixtures/http-receiver.ts';
 import { testContext } from '../fixtures/gateway-harness.ts';
-import { startRealGateway, type RealGateway } from './real-openclaw.ts';
+import { startAgentOn, startRealGateway, type RealGateway } from './real-openclaw.ts';
 
 const execFileAsync = promisify(execFile);
 const cleanups: Array<() => Promise<void>> = [];
@@ -36,11 +35,10 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
     return { status: 200, body: 'ok' };
   });
   cleanups.push(() => hook.close());
-  const dir = join(gw.home, '.openclaw');
   // The checks under test run every 3 s; the startup grace is cut to 20 s so that latency is judged within the
   // minute (the default 2 min would leave it "booting" all along), minSamples to 3: stricter than the defaults.
-  await writeFile(
-    join(dir, 'clawmedic.json5'),
+  const agent = await startAgentOn(
+    gw,
     `{
       checks: {
         'gateway.port': { schedule: '5s', jitter: 0 },
@@ -53,20 +51,9 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
       alerting: { batchWindow: '1s' },
       notifiers: { hook: { type: 'webhook', url: '${hook.url}/alerts' } },
     }`,
-    { mode: 0o600 },
   );
-  const agent = spawn(process.execPath, [CLI_ENTRY, 'run'], { env: gw.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  agent.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  agent.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (agent.exitCode === null) {
-      agent.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const state = async () => JSON.parse(await readFile(join(dir, 'clawmedic.state.json'), 'utf8')) as StateFile;
+  cleanups.push(() => agent.cleanup());
+  const state = () => agent.state<StateFile>();
 
   // A healthy gateway for about a minute: every result of both checks OK, latency judged (percentiles) by the end.
   const watchedFrom = Date.now();
@@ -80,7 +67,7 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
   );
   const healthy = await state();
   const notOk = ['restarts', 'latency'].flatMap((id) => healthy.checks[id]!.window.filter((r) => r.status !== 'ok').map((r) => `${id}: ${r.summary}`));
-  expect(notOk, log).toEqual([]);
+  expect(notOk, agent.output()).toEqual([]);
   expect(healthy.checks.restarts!.window.at(-1)!.summary).toMatch(/^no restart: 0 in 5m, 0 in 15m/);
   const sum = (name: string, s: StateFile) => (s.series[name]?.raw ?? []).reduce((n, [, v]) => n + v, 0);
   expect(sum('gateway.restarts', healthy)).toBe(0);
@@ -95,7 +82,7 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
 
   // CPU cost of one run of each check, in this process, against the real gateway.
   const ctxState = inMemoryCheckState();
-  const ctx = { ...testContext({ port: gw.port, target: { openclawStateDir: dir } }), ...ctxState };
+  const ctx = { ...testContext({ port: gw.port, target: { openclawStateDir: join(gw.home, '.openclaw') } }), ...ctxState };
   await restartsCheck.run(ctx);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -145,7 +132,7 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
   expect(sum('gateway.restarts', last)).toBe(1);
   expect(last.checks.restarts!.window.at(-1)!.status).toBe('ok');
   expect(alerts.filter((a) => a.checkId === 'restarts' || a.checkId === 'latency'), JSON.stringify(alerts)).toEqual([]);
-  agent.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  expect(log).not.toContain(gw.token);
+  agent.child.kill('SIGTERM');
+  expect(await agent.exited).toBe(0);
+  expect(agent.output()).not.toContain(gw.token);
 });

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { CLI_ENTRY, waitFor } from '../fixtures/cli.ts';
+import { waitFor } from '../fixtures/cli.ts';
 import { startReceiver, type HttpReceiver } from '../fixtures/http-receiver.ts';
-import { startRealGateway, type RealGateway } from './real-openclaw.ts';
+import { startAgentOn, startRealGateway, type RealGateway } from './real-openclaw.ts';
 
 interface Payload {
   host: string;
@@ -26,9 +23,8 @@ it('alerts once when the real gateway is killed, and once more when it is back',
     return { status: 200, body: 'ok' };
   });
   cleanups.push(() => hook.close());
-  const dir = join(gw.home, '.openclaw');
-  await writeFile(
-    join(dir, 'clawmedic.json5'),
+  const agent = await startAgentOn(
+    gw,
     `{
       checks: {
         'gateway.port': { schedule: '2s', timeout: '1500ms', jitter: 0 },
@@ -42,20 +38,9 @@ it('alerts once when the real gateway is killed, and once more when it is back',
       alerting: { batchWindow: '1s' },
       notifiers: { hook: { type: 'webhook', url: '${hook.url}/alerts' } },
     }`,
-    { mode: 0o600 },
   );
-  const agent = spawn(process.execPath, [CLI_ENTRY, 'run'], { env: gw.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  agent.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  agent.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (agent.exitCode === null) {
-      agent.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const state = async () => JSON.parse(await readFile(join(dir, 'clawmedic.state.json'), 'utf8'));
+  cleanups.push(() => agent.cleanup());
+  const state = agent.state;
 
   await waitFor('gateway.port OK with a few results', async () => {
     const port = (await state()).checks['gateway.port'];
@@ -76,13 +61,13 @@ it('alerts once when the real gateway is killed, and once more when it is back',
   const again = await startRealGateway(gw);
   cleanups.push(() => again.cleanup());
   await waitFor('the resolved notice', () => (payloads.some((p) => p.alerts.some((a) => a.kind === 'resolved')) ? true : undefined), 60_000);
-  agent.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  agent.child.kill('SIGTERM');
+  expect(await agent.exited).toBe(0);
 
   const all = payloads.flatMap((p) => p.alerts);
   expect(all.filter((a) => a.kind === 'failing'), JSON.stringify(all)).toHaveLength(1);
   const resolved = all.filter((a) => a.kind === 'resolved');
   expect(resolved.map((a) => a.checkId)).toEqual(['gateway.port']);
   expect(resolved[0]!.durationMs).toBeGreaterThan(0);
-  expect(log).not.toContain(gw.token);
+  expect(agent.output()).not.toContain(gw.token);
 });

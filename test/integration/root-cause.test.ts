@@ -6,16 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
 import { startFakeGateway, stopAllChildren } from '../fixtures/gateway-harness.ts';
-import { startReceiver, type HttpReceiver } from '../fixtures/http-receiver.ts';
-
-interface WireAlert {
-  kind: string;
-  checkId: string;
-  severity: string;
-  summary: string;
-  diagnosis?: string;
-  related?: Array<{ checkId: string; summary: string }>;
-}
+import { startReceiver, webhookAlerts, type HttpReceiver } from '../fixtures/http-receiver.ts';
 
 let h: CliHome;
 let receiver: HttpReceiver;
@@ -30,7 +21,7 @@ afterEach(async () => {
   await stopAllChildren();
 });
 
-const alerts = (): WireAlert[] => receiver.requests.flatMap((r) => (JSON.parse(r.body) as { alerts: WireAlert[] }).alerts);
+const alerts = () => webhookAlerts(receiver);
 
 it('a broken openclaw.json behind a gateway that went down: the first alert is the config error, line and column, with the gateway folded in', async () => {
   const gw = await startFakeGateway({ mode: 'up' });

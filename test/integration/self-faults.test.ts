@@ -12,17 +12,9 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCliHome, waitFor, type CliHome } from '../fixtures/cli.ts';
 import { startFakeGateway, stopAllChildren } from '../fixtures/gateway-harness.ts';
-import { startReceiver, type HttpReceiver } from '../fixtures/http-receiver.ts';
+import { startReceiver, webhookAlerts, type HttpReceiver, type WireAlert } from '../fixtures/http-receiver.ts';
 
 const run = promisify(execFile);
-
-interface WireAlert {
-  kind: string;
-  checkId: string;
-  severity: string;
-  summary: string;
-  diagnosis?: string;
-}
 
 let h: CliHome;
 let receiver: HttpReceiver;
@@ -44,9 +36,7 @@ afterEach(async () => {
 
 /** Self alerts the receiver got, oldest first. */
 function selfAlerts(): WireAlert[] {
-  return receiver.requests
-    .flatMap((r) => (JSON.parse(r.body) as { alerts: WireAlert[] }).alerts)
-    .filter((a) => a.checkId === 'clawmedic.self');
+  return webhookAlerts(receiver).filter((a) => a.checkId === 'clawmedic.self');
 }
 
 async function config(port: number, statePath?: string, selfOptions = '{ minFreeBytes: 0 }'): Promise<void> {
