@@ -179,6 +179,8 @@ export interface AgentFault {
 export interface SelfView {
   statePath: string;
   silencesPath: string;
+  /** True in the running agent; false in a one-shot `check`, which may run as another user (Nagios) and writes nothing. */
+  agent: boolean;
   /** Faults in force in the running agent; none in a one-shot `clawmedic check`. */
   faults(): readonly AgentFault[];
 }

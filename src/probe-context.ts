@@ -13,8 +13,8 @@ const RESEARCH_MS = 60_000;
  * What every check run needs but its signal: built once per agent (or per `check` command). `faults` is
  * the running agent's own (none for a one-shot `check`).
  */
-export function makeContextFactory(config: EffectiveConfig, log: Logger, now: () => number = Date.now, faults: () => readonly AgentFault[] = () => []) {
-  const self: SelfView = { statePath: config.statePath, silencesPath: config.silencesPath, faults };
+export function makeContextFactory(config: EffectiveConfig, log: Logger, now: () => number = Date.now, faults?: () => readonly AgentFault[]) {
+  const self: SelfView = { statePath: config.statePath, silencesPath: config.silencesPath, agent: faults !== undefined, faults: faults ?? (() => []) };
   const find = () => findOpenclawCli({ ...(config.openclawBin ? { configuredPath: config.openclawBin } : {}), exec: execFileGroup });
   let openclaw: OpenclawCli = find();
   let searchedAt = now();

@@ -43,7 +43,8 @@ export const selfCheck: Check = {
     const metrics: Record<string, number> = { faults: faults.length };
 
     const dir = dirname(self.statePath);
-    if (!faults.some((f) => f.key === 'state.write')) {
+    // Whether the agent can write is the agent's question: a one-shot check may run as another user.
+    if (self.agent && !faults.some((f) => f.key === 'state.write')) {
       const writable = await dirWritable(dir);
       if (writable) findings.push({ severity: 'crit', summary: `state directory ${dir} is not writable: ${writable.why}`, consequence: KEPT_IN_MEMORY, remedy: fileRemedy(self.statePath, writable.code) });
     }

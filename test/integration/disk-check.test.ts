@@ -19,7 +19,7 @@ describe.skipIf(process.platform !== 'linux')('disk check on real filesystems', 
     const extra = existsSync('/dev/shm') ? ['/dev/shm'] : [];
     const ctx = {
       ...testContext({ port: 1, target: { openclawStateDir: join(dir, 'not', 'made', 'yet') }, options: { logDir: join(dir, 'logs'), paths: extra } }),
-      self: { statePath: join(dir, 'clawmedic.state.json'), silencesPath: join(dir, 's.json'), faults: () => [] },
+      self: { statePath: join(dir, 'clawmedic.state.json'), silencesPath: join(dir, 's.json'), agent: true, faults: () => [] },
     };
     const r = await measureDisks(ctx);
     expect(r.status === 'ok' || r.status === 'warn' || r.status === 'crit').toBe(true);

@@ -79,7 +79,7 @@ describe('the clawmedic.self check', () => {
   function ctx(faults: AgentFault[] = [], options: Record<string, unknown> = { minFreeBytes: 0 }): CheckContext {
     return {
       options,
-      self: { statePath: join(dir, 'clawmedic.state.json'), silencesPath: join(dir, 'clawmedic.silences.json'), faults: () => faults },
+      self: { statePath: join(dir, 'clawmedic.state.json'), silencesPath: join(dir, 'clawmedic.silences.json'), agent: true, faults: () => faults },
     } as unknown as CheckContext;
   }
 
