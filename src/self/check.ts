@@ -5,6 +5,7 @@ import type { AgentFault, Check, CheckContext, CheckResult } from '../contracts.
 import { SilenceFile } from '../alerts/silences.ts';
 import { errorCode } from '../platform/net.ts';
 import { describeErrno } from '../util/errno.ts';
+import { formatBytes } from '../util/size.ts';
 import { fileRemedy, KEPT_IN_MEMORY, silencesFault } from './file-faults.ts';
 
 export const SELF_CHECK_ID = 'clawmedic.self';
@@ -110,12 +111,5 @@ async function freeBytes(dir: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < MiB) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * MiB) return `${(n / MiB).toFixed(1)} MiB`;
-  return `${(n / 1024 / MiB).toFixed(1)} GiB`;
 }
 
