@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { CheckResult } from './contracts.ts';
+import type { Alert, CheckResult } from './contracts.ts';
 import type { EffectiveConfig, Problem, ResolvedCheck } from './config/load.ts';
 import { buildNotifiers } from './build-notifiers.ts';
-import type { RoutedNotifier } from './alerts/types.ts';
+import type { RoutedNotifier, SilencedBy } from './alerts/types.ts';
 import type { CheckState, Transition } from './evaluate/types.ts';
 import type { AppLogger } from './logger.ts';
 import { isProcessAlive } from './platform/process.ts';
@@ -21,30 +21,52 @@ export interface AgentOptions {
   config: EffectiveConfig;
   log: AppLogger;
   now?: () => number;
+  /** More listeners on the check cycle, after the alerts (recovery, the service watchdog...), in order. */
+  listeners?: CycleListenerFactory[];
+}
+
+/**
+ * One more part fed by the check cycle, as the alerts are: told each transition and each result, in the
+ * order the listeners were given. Its calls must be cheap and must not throw (work goes in the background).
+ */
+export interface CycleListener {
+  onTransition?(transition: Transition, result: CheckResult): void;
+  onResult?(checkId: string, result: CheckResult, state: CheckState): void;
+  /** After every check run (also one whose result changed nothing): the agent's loop is alive. */
+  onCycle?(checkId: string, at: number): void;
+  start?(): void;
+  stop?(): Promise<void>;
 }
 
 /** What the agent needs from the alerting side; the router implements it. */
-export interface AlertSink {
+export interface AlertSink extends CycleListener {
   onTransition(transition: Transition, result: CheckResult): void;
-  onResult?(checkId: string, result: CheckResult, state: CheckState): void;
   start(): void;
   /** Sends what waits for its batch window now, and gives deliveries up to timeoutMs. */
   drain?(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
   /** Drops open incidents of checks no longer configured. */
   forgetChecksExcept?(known: Iterable<string>): void;
+  /** Sends an event that is not a check's transition (a recovery attempt) through the same batches and outbox. */
+  raise?(alert: Alert): void;
+  /** The silence or maintenance window holding a check's alerts back now, if any. */
+  heldBack?(checkId: string): SilencedBy | undefined;
 }
 
-export type AlertSinkFactory = (args: {
+export interface PartArgs {
   config: EffectiveConfig;
   store: StateStore;
-  notifiers: RoutedNotifier[];
   log: AppLogger;
   now: () => number;
   host: string;
-  /** Where the sink reports its own failures (alert evaluation, the silences file). */
+  /** Where the part reports its own failures (alert evaluation, the silences file). */
   faults?: AgentFaults;
-}) => AlertSink;
+}
+
+export type AlertSinkFactory = (args: PartArgs & { notifiers: RoutedNotifier[] }) => AlertSink;
+
+/** Builds a listener for one config; it is stopped and built again on reload. */
+export type CycleListenerFactory = (args: PartArgs & { alerts: AlertSink; runNow(checkId: string): void }) => CycleListener;
 
 export class AgentError extends Error {
   constructor(message: string) {
@@ -99,19 +121,23 @@ export class Agent {
   private log: AppLogger;
   private readonly now: () => number;
   private readonly alertFactory: AlertSinkFactory;
+  private readonly listenerFactories: CycleListenerFactory[];
   private scheduler: Scheduler | undefined;
   private alerts: AlertSink | undefined;
+  /** The alerts first, then the other listeners, in order. */
+  private listeners: CycleListener[] = [];
   private notifierErrors: Problem[] = [];
   private stopping: Promise<void> | undefined;
   private lifecycle: Promise<void> = Promise.resolve();
 
-  private constructor(config: EffectiveConfig, store: StateStore, faults: AgentFaults, log: AppLogger, now: () => number, alertFactory: AlertSinkFactory) {
+  private constructor(config: EffectiveConfig, store: StateStore, faults: AgentFaults, log: AppLogger, now: () => number, alertFactory: AlertSinkFactory, listeners: CycleListenerFactory[]) {
     this.config = config;
     this.store = store;
     this.faults = faults;
     this.log = log;
     this.now = now;
     this.alertFactory = alertFactory;
+    this.listenerFactories = listeners;
   }
 
   static async start(opts: AgentOptions & { alerts: AlertSinkFactory }): Promise<Agent> {
@@ -139,7 +165,7 @@ export class Agent {
         `another clawmedic agent (pid ${other}) is using ${store.path}; two would overwrite each other's state and send every alert twice. Stop it first.`,
       );
     }
-    const agent = new Agent(opts.config, store, faults, opts.log, now, opts.alerts);
+    const agent = new Agent(opts.config, store, faults, opts.log, now, opts.alerts, opts.listeners ?? []);
     // The self check runs as soon as a fault appears or clears, not at its next scheduled time.
     faults.onChange(() => agent.scheduler?.runNow(SELF_CHECK_ID));
     try {
@@ -209,7 +235,10 @@ export class Agent {
     const { config, log } = this;
     const host = hostname();
     const notifiers = this.buildNotifiers();
-    this.alerts = this.alertFactory({ config, store: this.store, notifiers, log, now: this.now, host, faults: this.faults });
+    const part: PartArgs = { config, store: this.store, log, now: this.now, host, faults: this.faults };
+    const alerts = this.alertFactory({ ...part, notifiers });
+    this.alerts = alerts;
+    this.listeners = [alerts, ...this.listenerFactories.map((make) => make({ ...part, alerts, runNow: (id) => this.scheduler?.runNow(id) }))];
     const contexts = makeContextFactory(config, log, this.now, () => this.faults.list());
     const enabled = config.checks.filter((rc) => rc.enabled);
     this.store.prune(
@@ -239,8 +268,8 @@ export class Agent {
       });
     }
     this.scheduler = scheduler;
-    this.alerts.forgetChecksExcept?.(enabled.map((rc) => rc.check.id));
-    this.alerts.start();
+    alerts.forgetChecksExcept?.(enabled.map((rc) => rc.check.id));
+    for (const l of this.listeners) l.start?.();
     scheduler.start();
     this.recordAgentInfo(notifiers);
 
@@ -279,10 +308,13 @@ export class Agent {
     await this.scheduler?.stop();
     // Alerts waiting for their batch window are persisted and given a moment to go out; what does not
     // make it stays in the outbox for the next start.
+    // The others first: a recovery that ends while stopping still has its alert drained.
+    for (const l of this.listeners.slice(1).reverse()) await l.stop?.();
     if (drain) await this.alerts?.drain?.(3_000);
     await this.alerts?.stop();
     this.scheduler = undefined;
     this.alerts = undefined;
+    this.listeners = [];
     await this.store.flush();
   }
 
@@ -301,14 +333,31 @@ export class Agent {
         { check: id, from: transition.from, to: transition.to, status: result.status, diagnosis: result.diagnosis },
         `${id}: ${transition.from.toUpperCase()} -> ${transition.to.toUpperCase()}: ${oneLine(result.summary)}`,
       );
-      this.alerts?.onTransition(transition, result);
+      this.tell((l) => l.onTransition?.(transition, result));
       // Starting to fail: look at what may be the cause now (the config every 5 min is too late to
       // explain a gateway that exits 78 at every start), so the first alert can name it.
       if (transition.from === 'ok') for (const cause of rc.explainedBy) this.scheduler?.runNow(cause);
     }
     const state = this.store.check(id)?.machine.state;
-    if (state) this.alerts?.onResult?.(id, result, state);
+    if (state) this.tell((l) => l.onResult?.(id, result, state));
+    this.tell((l) => l.onCycle?.(id, outcome.at));
     this.faults.clear(`cycle:${id}`);
+  }
+
+  /**
+   * Each listener in turn. One that throws does not keep the others from hearing it; the first error is
+   * thrown afterwards, so the cycle fails as a fault the self check reports.
+   */
+  private tell(call: (listener: CycleListener) => void): void {
+    let failure: { err: unknown } | undefined;
+    for (const listener of this.listeners) {
+      try {
+        call(listener);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+    if (failure) throw failure.err;
   }
 
   private buildNotifiers(): RoutedNotifier[] {

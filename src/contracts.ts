@@ -222,7 +222,8 @@ export interface Check {
 
 export type Severity = 'crit' | 'warn' | 'info';
 
-export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'test';
+/** 'recovery': an auto-recovery event (started, recovered, failed, gave up), not a check's transition. */
+export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'test' | 'recovery';
 
 export interface Alert {
   /** Stable identity of the condition: check + condition, e.g. "gateway.http:failing". */

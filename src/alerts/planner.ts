@@ -27,7 +27,7 @@ export interface PlannedAlert {
   to: string[];
 }
 
-const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, escalated: 2, reminder: 3, resolved: 4, test: 5 };
+const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, escalated: 2, recovery: 3, reminder: 4, resolved: 5, test: 6 };
 const SEVERITY_ORDER = { crit: 0, warn: 1, info: 2 } as const;
 
 /**

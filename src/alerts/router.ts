@@ -1,4 +1,4 @@
-import type { CheckResult, Logger, Notifier } from '../contracts.ts';
+import type { Alert, CheckResult, Logger, Notifier } from '../contracts.ts';
 import type { CheckState, Transition } from '../evaluate/types.ts';
 import { silencesFault } from '../self/file-faults.ts';
 import type { FaultSink } from '../state/store.ts';
@@ -10,7 +10,7 @@ import type { DependencyMap } from './inhibition.ts';
 import { MaintenanceCalendar } from './maintenance.ts';
 import { Outbox } from './outbox.ts';
 import type { OutboxDeps, OutboxSnapshot } from './outbox.ts';
-import { planAlerts } from './planner.ts';
+import { planAlerts, type PlannedAlert } from './planner.ts';
 import { nextReminderAt } from './reminders.ts';
 import { routeTargets } from './routes.ts';
 import { sendTestBatch } from './send-test.ts';
@@ -113,7 +113,9 @@ export class AlertRouter {
     this.tickTimer.unref?.();
     // Notices that were waiting for their window when the last run ended go out now, not a tick later.
     const s = this.section;
-    if (s.resolved.length > 0 || Object.values(s.incidents).some((i) => !i.announced)) this.window.open();
+    if (s.resolved.length > 0 || (s.events?.length ?? 0) > 0 || Object.values(s.incidents).some((i) => !i.announced)) this.window.open();
+    // Silences are read at each evaluation; heldBack() needs them before the first one.
+    void this.currentSilences(this.deps.now());
   }
 
   onTransition(t: Transition, result: CheckResult): void {
@@ -134,6 +136,27 @@ export class AlertRouter {
     const escalated = updateFromResult(incident, result, this.deps.redact, state === 'failing');
     this.deps.sections.markDirty();
     if (escalated) this.openWindow();
+  }
+
+  /**
+   * An event that is not a check's transition (a recovery attempt): told once, in the next batch, to the
+   * notifiers whose route takes its checkId and severity. Persisted until then, so a crash does not lose it;
+   * a silence covering its checkId drops it (logged).
+   */
+  raise(alert: Alert): void {
+    const s = this.section;
+    const events = (s.events ??= []);
+    events.push({ ...structuredClone(alert), summary: this.deps.redact(alert.summary), ...redactedText(alert, this.deps.redact) });
+    // A runaway producer must not grow the state file without end: the oldest go first.
+    if (events.length > MAX_PENDING_EVENTS) events.splice(0, events.length - MAX_PENDING_EVENTS);
+    this.deps.sections.markDirty();
+    this.openWindow();
+  }
+
+  /** The silence or maintenance window holding a check's alerts back now, if any (from the last silences read). */
+  heldBack(checkId: string): SilencedBy | undefined {
+    const now = this.deps.now();
+    return silencedBy(checkId, this.silences, now) ?? this.maintenance.activeFor(checkId, now);
   }
 
   /** Looks for due reminders and ended silences; driven by the router's own timer after start(). */
@@ -236,6 +259,7 @@ export class AlertRouter {
       silencedBy: (id) => silencedBy(id, silences, now) ?? this.maintenance.activeFor(id, now),
       routesFor: (alert) => routeTargets(alert, notifiers),
     });
+    planned.push(...this.takeEvents(silences, now));
     this.deps.sections.markDirty();
     const batches = batchesFor(
       planned,
@@ -244,6 +268,22 @@ export class AlertRouter {
     );
     // Synchronously after planAlerts: any write of the state has both the decision and the outbox entry.
     await this.outbox.enqueue(batches);
+  }
+
+  private takeEvents(silences: readonly Silence[], now: number): PlannedAlert[] {
+    const s = this.section;
+    const events = s.events ?? [];
+    delete s.events;
+    const out: PlannedAlert[] = [];
+    for (const alert of events) {
+      const held = silencedBy(alert.checkId, silences, now) ?? this.maintenance.activeFor(alert.checkId, now);
+      if (held) {
+        this.deps.log.info({ fingerprint: alert.fingerprint, silencedBy: held.id }, `not sent (${held.type} ${held.id}): ${alert.summary}`);
+        continue;
+      }
+      out.push({ alert, to: routeTargets(alert, this.deps.notifiers) });
+    }
+    return out;
   }
 
   /** The silences in force; the last good list when the file cannot be read (logged once per error). */
@@ -262,6 +302,16 @@ export class AlertRouter {
     }
     return this.silences.filter((s) => isActive(s, now));
   }
+}
+
+/** Events waiting for their batch at most; more means something raises them in a loop. */
+const MAX_PENDING_EVENTS = 50;
+
+function redactedText(alert: Alert, redact: (text: string) => string): Partial<Alert> {
+  const out: Partial<Alert> = {};
+  if (alert.diagnosis !== undefined) out.diagnosis = redact(alert.diagnosis);
+  if (alert.remedy !== undefined) out.remedy = redact(alert.remedy);
+  return out;
 }
 
 /** The silence covering a check that lasts longest, as the incident records it. */

@@ -34,15 +34,9 @@ const incident = z.looseObject({
   silencedBy: silencedBy.optional(),
 });
 
-export const alertsSectionSchema = z.looseObject({
-  version: z.literal(1),
-  incidents: z.record(z.string(), incident),
-  resolved: z.array(z.looseObject({ incident, at: epoch, summary: z.string() })),
-});
-
 const alert = z.looseObject({
   fingerprint: z.string(),
-  kind: z.enum(['failing', 'resolved', 'flapping', 'reminder', 'escalated', 'test']),
+  kind: z.enum(['failing', 'resolved', 'flapping', 'reminder', 'escalated', 'test', 'recovery']),
   checkId: z.string(),
   severity,
   summary: z.string(),
@@ -52,6 +46,14 @@ const alert = z.looseObject({
   durationMs: z.number().finite().optional(),
   related: z.array(z.looseObject({ checkId: z.string(), summary: z.string() })).optional(),
 });
+
+export const alertsSectionSchema = z.looseObject({
+  version: z.literal(1),
+  incidents: z.record(z.string(), incident),
+  resolved: z.array(z.looseObject({ incident, at: epoch, summary: z.string() })),
+  events: z.array(alert).optional(),
+});
+
 
 const batch = z.looseObject({
   id: z.string(),

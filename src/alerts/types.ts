@@ -1,4 +1,4 @@
-import type { AlertBatch, Notifier, Severity } from '../contracts.ts';
+import type { Alert, AlertBatch, Notifier, Severity } from '../contracts.ts';
 
 /** Why an incident is not being alerted on right now; shown by `status`. */
 export interface SilencedBy {
@@ -56,6 +56,8 @@ export interface AlertsSection {
   version: 1;
   incidents: Record<string, Incident>;
   resolved: ResolvedIncident[];
+  /** Events raised (recovery attempts) waiting for the batch window; persisted so a crash does not lose them. */
+  events?: Alert[];
 }
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed';
