@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
+import { writePrivateFile } from '../util/write-private.ts';
 
 export interface Silence {
   id: string;
@@ -152,25 +152,8 @@ export class SilenceFile implements SilenceSource {
   }
 
   private async write(silences: Silence[]): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    const body = `${JSON.stringify({ version: 1, silences }, null, 2)}\n`;
     // 0600 like the state file: reasons and names of who silenced what are nobody else's business.
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      // The umask can only narrow the mode; chmod makes it exactly 0600 whatever the umask.
-      await handle.chmod(0o600);
-      await handle.writeFile(body, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(tmp, this.path);
-    } catch (err) {
-      await unlink(tmp).catch(() => {});
-      throw err;
-    }
+    await writePrivateFile(this.path, `${JSON.stringify({ version: 1, silences }, null, 2)}\n`);
   }
 }
 
