@@ -224,6 +224,13 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
   for (const id of Object.keys(file.checks)) {
     if (!known.has(id)) problems.push({ path: `checks.${id}`, message: `unknown check (known: ${[...known.keys()].join(', ')})`, level: 'error' });
   }
+  file.recovery.triggers.forEach((t, i) => {
+    const at = `recovery.triggers.${i}.check`;
+    if (!known.has(t.check)) problems.push({ path: at, message: `unknown check "${t.check}" (known: ${[...known.keys()].join(', ')})`, level: 'error' });
+    else if (file.recovery.enabled && file.checks[t.check]?.enabled === false) {
+      problems.push({ path: at, message: `${t.check} is disabled, so it never triggers a recovery`, level: 'warning' });
+    }
+  });
   const resolved: ResolvedCheck[] = [];
   for (const check of ALL_CHECKS) {
     const entry = file.checks[check.id] ?? {};
