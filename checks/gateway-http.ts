@@ -4,7 +4,6 @@ import {
   describeBody,
   formatHostPort,
   httpProbe,
-  parseJsonBody,
   type HttpProbeAnswer,
   type HttpProbeFailure,
 } from '../src/platform/http-probe.ts';
@@ -23,6 +22,18 @@ import {
 import { formatDuration } from '../src/util/duration.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
 import { snippet } from './quote.ts';
+import {
+  isControlUiPage,
+  parseHealthz,
+  parseReadyz,
+  parseStartupz,
+  startupFromReadyz,
+  type ReadyzBody,
+  type StartupzBody,
+} from '../src/platform/gateway-endpoints.ts';
+
+// Moved to src/platform/gateway-endpoints.ts (recovery's verification reads the same bodies); kept here for importers.
+export { isControlUiPage, parseHealthz, type HealthzBody, type ReadyzBody, type StartupzBody } from '../src/platform/gateway-endpoints.ts';
 
 export const gatewayHttpOptionsSchema = z.strictObject({
   /** Per-request deadline; capped so that the check's two request rounds fit in its timeout. */
@@ -35,59 +46,6 @@ export type GatewayHttpOptions = z.output<typeof gatewayHttpOptionsSchema>;
 const MAX_BODY_BYTES = 64 * 1024;
 /** Kept out of the check's deadline for building the result. */
 const DEADLINE_MARGIN_MS = 200;
-
-// ---- OpenClaw's endpoint bodies (openclaw/samples/http-endpoints.md) --------------------------------------
-
-const healthzSchema = z.object({ ok: z.boolean(), status: z.string() });
-const startupzSchema = z.object({
-  ok: z.boolean(),
-  status: z.string(),
-  version: z.string().optional().catch(undefined),
-  uptimeMs: z.number().optional().catch(undefined),
-  pendingReason: z.string().optional().catch(undefined),
-});
-const eventLoopSchema = z.object({
-  degraded: z.boolean().optional().catch(undefined),
-  reasons: z.array(z.string()).optional().catch(undefined),
-  delayP99Ms: z.number().optional().catch(undefined),
-  utilization: z.number().optional().catch(undefined),
-});
-const readyzSchema = z.object({
-  ready: z.boolean(),
-  // Remote unauthenticated callers get {ready} only; loopback gets the details.
-  failing: z.array(z.string()).optional().catch(undefined),
-  uptimeMs: z.number().optional().catch(undefined),
-  eventLoop: eventLoopSchema.optional().catch(undefined),
-  pluginReload: z.unknown().optional(),
-  agentDatabases: z.unknown().optional(),
-});
-export type HealthzBody = z.output<typeof healthzSchema>;
-export type StartupzBody = z.output<typeof startupzSchema>;
-export type ReadyzBody = z.output<typeof readyzSchema>;
-
-function parseBody<T>(schema: z.ZodType<T>, answer: HttpProbeAnswer): T | undefined {
-  if (answer.truncated) return undefined;
-  const json = parseJsonBody(answer.body);
-  if (json === undefined) return undefined;
-  const parsed = schema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/** The /healthz body when it has OpenClaw's shape ({"ok":...,"status":...} as JSON), else undefined. */
-export function parseHealthz(answer: HttpProbeAnswer): HealthzBody | undefined {
-  return parseBody(healthzSchema, answer);
-}
-
-/**
- * OpenClaw's Control UI page ("OpenClaw Control"): what every release answers for a path it has no route
- * for, so what an OpenClaw older than the JSON probe endpoints answers on /healthz (2026.1.30), and one
- * older than /startupz on /startupz (2026.7.1 and older).
- */
-export function isControlUiPage(answer: HttpProbeAnswer): boolean {
-  if (answer.statusCode !== 200) return false;
-  const head = answer.body.slice(0, 16 * 1024);
-  return /<title>\s*OpenClaw Control\s*<\/title>/i.test(head) || /<openclaw-app[\s>]/i.test(head) || head.includes('__OPENCLAW_CONTROL_UI');
-}
 
 // ---- the check -----------------------------------------------------------------------------------------
 
@@ -147,9 +105,9 @@ async function runGatewayHttp(ctx: CheckContext): Promise<CheckResult> {
   if (!startupAnswer.ok) return unreachable(ctx, '/startupz', startupAnswer, requestTimeoutMs, metrics);
   if (!readyAnswer.ok) return unreachable(ctx, '/readyz', readyAnswer, requestTimeoutMs, metrics);
   // /readyz is always judged: a failing channel must never hide behind a finding about another endpoint.
-  const ready = parseBody(readyzSchema, readyAnswer);
+  const ready = parseReadyz(readyAnswer);
   if (!ready) return partialSurface(ctx, '/readyz', readyAnswer, metrics);
-  const startup = parseBody(startupzSchema, startupAnswer);
+  const startup = parseStartupz(startupAnswer);
   const surface: ProbeSurface = startup ? 'full' : 'no-startupz';
   const previous = versions.recordGateway({ surface, ...(startup?.version ? { version: startup.version } : {}), at: ctx.now() });
   const reading = await versions.gatewayVersion(ctx.signal);
@@ -171,15 +129,6 @@ interface Surfaces {
   /** True when the gateway has no /startupz and `startup` was read off /readyz. */
   derived: boolean;
   reading: VersionReading;
-}
-
-/** What /startupz would say, read off /readyz's failing[] for a gateway without /startupz. */
-function startupFromReadyz(ready: ReadyzBody): StartupzBody {
-  const failing = ready.failing ?? [];
-  const uptime = ready.uptimeMs !== undefined ? { uptimeMs: ready.uptimeMs } : {};
-  if (failing.includes('gateway-draining')) return { ok: false, status: 'draining', ...uptime };
-  if (failing.includes('startup-sidecars')) return { ok: false, status: 'starting', pendingReason: 'startup-sidecars', ...uptime };
-  return { ok: true, status: 'started', ...uptime };
 }
 
 /** "v2026.9.6", or for a gateway without /startupz what the CLI says and whether the gateway can be that release. */

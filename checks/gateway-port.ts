@@ -9,6 +9,8 @@ import {
   type ProbeFailureKind,
 } from '../src/platform/http-probe.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';
+import { ownerRole } from '../src/platform/openclaw-process.ts';
+import { locateGateway } from '../src/recovery/gateway-process.ts';
 import { findPortOwner, processLabel, processName, type PortOwnerLookup, type ProcessInfo } from '../src/platform/port-owner.ts';
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip } from '../src/util/text.ts';
@@ -59,7 +61,40 @@ async function runGatewayPort(ctx: CheckContext): Promise<CheckResult> {
     return { status: 'unknown', summary: `check aborted while probing ${where}` };
   }
   const result = judge(ctx, probe, lookup, timeoutMs);
-  return !probe.ok && probe.kind === 'refused' ? withExitReason(ctx, result) : result;
+  if (probe.ok || probe.kind !== 'refused') return result;
+  return withExitReason(ctx, await withWedge(ctx, result, lookup));
+}
+
+/**
+ * Refused, but a gateway process of this install is alive (found by its state lock, or a command line or
+ * environment naming this port or state dir): its listener is gone and it will not come back by itself.
+ */
+async function withWedge(ctx: CheckContext, down: CheckResult, lookup: PortOwnerLookup): Promise<CheckResult> {
+  const location = await locateGateway(ctx.target, { signal: ctx.signal, lookup }).catch(() => undefined);
+  const p = location?.processes.find((x) => x.pid === location.wedged?.pid);
+  if (!location || !p) return down;
+  const { target } = ctx;
+  const where = formatHostPort(target.host, target.port);
+  const found = p.foundBy.includes('state-lock') && p.lockFile ? `its state lock ${p.lockFile}` : `its ${p.foundBy.join(' and ')}`;
+  const others = location.processes.length > 1 ? ` (and ${location.processes.length - 1} more gateway process(es) of this install)` : '';
+  return {
+    ...down,
+    summary: `${processName(p)} pid ${p.pid} is alive but nothing listens on ${where} (gateway wedged)`,
+    diagnosis:
+      `Connection refused on ${where}, yet ${processLabel(p)} of this OpenClaw install (state dir ${target.openclawStateDir}, found by ${found}) ` +
+      `is alive, ${p.stateName} (state ${p.state})${others}${p.otherPort !== undefined ? `; it was started for port ${p.otherPort}` : ''}. ` +
+      'Its listener is gone while the process lives on: such a gateway does not recover by itself (seen on 2026.7.x). ' +
+      `An in-place restart also closes the listener for ~8 s, so a wedge that outlasts that is real. ${capitalize(portSourceNote(target))}.`,
+    remedy:
+      `Restart it: \`kill -TERM ${p.pid}\` (\`kill -KILL ${p.pid}\` if it is still there after ~10 s; under a service, restart the service instead), ` +
+      `then start it again (\`openclaw gateway start\` under a service, or \`openclaw gateway run --bind loopback --port ${target.port}\`). ` +
+      `Look at the last lines of ${gatewayLogPath(target, ctx.now())} for what it was doing.`,
+    details: {
+      ...(down.details as Record<string, unknown> | undefined),
+      wedged: { pid: p.pid },
+      processes: location.processes.map((x) => ({ pid: x.pid, name: processName(x), state: x.state, foundBy: x.foundBy })),
+    },
+  };
 }
 
 /** How far back the log is searched when this check has never seen the gateway up. */
@@ -96,27 +131,6 @@ async function withExitReason(ctx: CheckContext, result: CheckResult): Promise<C
     diagnosis: `${result.diagnosis ?? ''} The gateway's log says why it stopped: ${describeExitReasons({ reasons: telling, looked: report.looked })}.`.trim(),
     details: { ...(result.details as Record<string, unknown> | undefined), exitReasons: telling },
   };
-}
-
-/**
- * What the owner of the port is, by its name: OpenClaw itself, a port forwarder that may stand in front of a
- * gateway (a container runtime's, an SSH tunnel, a reverse proxy), or another program.
- */
-type OwnerRole = 'openclaw' | 'forwarder' | 'other';
-
-/** The real gateway retitles itself `openclaw-gateway`; before that its argv runs openclaw's entry point. */
-function looksLikeOpenclaw(p: ProcessInfo): boolean {
-  return /openclaw/i.test(p.cmdline.join(' ')) || /openclaw/i.test(p.comm);
-}
-
-// docker-proxy (docker run -p), rootlessport/rootlesskit/slirp4netns/pasta (rootless podman and docker),
-// gvproxy/vpnkit (VM-based engines), ssh -L, kubectl port-forward, and the usual reverse proxies. comm is cut
-// to 15 characters and argv[0] may carry a suffix ("nginx:", "pasta.avx2", "stunnel4", "sshd-session").
-const FORWARDER = /^(?:docker-proxy|rootlessport|rootlesskit|slirp4netns|pasta|passt|gvproxy|vpnkit|socat|ssh|sshd|kubectl|nginx|haproxy|caddy|envoy|traefik|stunnel|tailscaled)(?:$|[-.:\d])/i;
-
-function ownerRole(p: ProcessInfo): OwnerRole {
-  if (looksLikeOpenclaw(p)) return 'openclaw';
-  return FORWARDER.test(processName(p)) || FORWARDER.test(p.comm) ? 'forwarder' : 'other';
 }
 
 function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLookup, timeoutMs: number): CheckResult {
