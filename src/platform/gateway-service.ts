@@ -7,6 +7,8 @@ export type GatewayService =
   | { manager: 'systemd-user'; unit: string; path: string }
   | { manager: 'systemd-system'; unit: string; path: string }
   | { manager: 'launchd'; label: string; path: string }
+  /** A pm2 app, as configured (recovery.service): pm2 keeps no unit file to find. */
+  | { manager: 'pm2'; app: string }
   | { manager: 'none' };
 
 /**
@@ -33,4 +35,34 @@ export function findGatewayService(openclawStateDir: string, platform: NodeJS.Pl
     }
   }
   return { manager: 'none' };
+}
+
+/** Unit, label and app names that reach a command line: no option look-alikes, no path or shell characters. */
+const SERVICE_NAME = /^[A-Za-z0-9@_][A-Za-z0-9@._:-]{0,254}$/;
+
+/**
+ * The service manager's commands that stop or start the gateway (each an argument array, run in order), or
+ * a reason when there are none: no manager, or a name that is not safe to pass. launchd: `bootout` unloads
+ * the job (a KeepAlive job would come straight back from a mere kill), so a start loads it again from its
+ * plist before `kickstart -k`.
+ */
+export function serviceCommands(service: GatewayService, action: 'stop' | 'start', uid = process.getuid?.() ?? 0): string[][] | { reason: string } {
+  if (service.manager === 'none') return { reason: 'no service manager runs the gateway' };
+  const name = service.manager === 'launchd' ? service.label : service.manager === 'pm2' ? service.app : service.unit;
+  if (!SERVICE_NAME.test(name)) return { reason: `the ${service.manager} name "${name.slice(0, 80)}" is not a plain service name: not passed to a command` };
+  switch (service.manager) {
+    case 'systemd-user':
+      return [['systemctl', '--user', action, name]];
+    case 'systemd-system':
+      return [['systemctl', action, name]];
+    case 'pm2':
+      return [['pm2', action, name]];
+    case 'launchd':
+      return action === 'stop'
+        ? [['launchctl', 'bootout', `gui/${uid}/${name}`]]
+        : [
+            ['launchctl', 'bootstrap', `gui/${uid}`, service.path],
+            ['launchctl', 'kickstart', '-k', `gui/${uid}/${name}`],
+          ];
+  }
 }
