@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { alertsSectionSchema, outboxSectionSchema } from './alerts/section-schemas.ts';
 import { ALERTS_SECTION, OUTBOX_SECTION } from './alerts/types.ts';
+import { recoverySectionSchema } from './recovery/files.ts';
+import { RECOVERY_SECTION } from './recovery/types.ts';
 import type { SectionSchemas } from './state/schema.ts';
 
 /** The agent's record of itself (AgentInfo); every key optional, since `status` reads it partially. */
@@ -19,4 +21,5 @@ export const SECTION_SCHEMAS: SectionSchemas = {
   agent: agentSectionSchema,
   [ALERTS_SECTION]: alertsSectionSchema,
   [OUTBOX_SECTION]: outboxSectionSchema,
+  [RECOVERY_SECTION]: recoverySectionSchema,
 };

@@ -4,6 +4,7 @@ import { packageVersion } from '../version.ts';
 import { checkCommand } from './check.ts';
 import { configPrintCommand, configSchemaCommand, configValidateCommand } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
+import { recoverCommand } from './recover.ts';
 import { runCommand } from './run.ts';
 import { silenceAddCommand, silenceClearCommand, silenceListCommand } from './silence.ts';
 import { testNotifyCommand } from './test-notify.ts';
@@ -82,6 +83,18 @@ function buildProgram(): Command {
     .option('--json', 'print what was cleared as JSON')
     .action(async (checks: string[], opts: { id?: string; json?: boolean }) => {
       process.exitCode = await silenceClearCommand(checks, { ...globals(), ...opts });
+    });
+
+  program
+    .command('recover')
+    .description('run the recovery runbook by hand: validate, stop, clear cache, start, verify (one at a time with the agent)')
+    .option('--dry-run', 'print each step and the command it would run; change nothing')
+    .option('-y, --yes', 'go ahead without asking (needed when not at a terminal)')
+    .option('--reset', 're-arm auto-recovery after it gave up (clears its budget and circuit)')
+    .option('--restore-config', 'put back the last-known-good openclaw.json (the current one is backed up first)')
+    .option('--json', 'print the attempt as JSON')
+    .action(async (opts: { dryRun?: boolean; yes?: boolean; reset?: boolean; restoreConfig?: boolean; json?: boolean }) => {
+      process.exitCode = await recoverCommand({ ...globals(), ...opts });
     });
 
   program

@@ -1,6 +1,8 @@
 import { Agent, AgentError } from '../agent.ts';
 import { createAlertSink } from '../alert-sink.ts';
 import { loadConfig, type EffectiveConfig, type Problem } from '../config/load.ts';
+import { builtinSteps } from '../recovery/builtin-steps.ts';
+import { recoveryListener } from '../recovery/manager.ts';
 import { SELF_CHECK_ID } from '../self/check.ts';
 import { formatProblems, loadForCommand, loggerFor, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -76,7 +78,7 @@ export async function runCommand(opts: GlobalOptions): Promise<number> {
   process.on('SIGHUP', reload);
 
   try {
-    agent = await Agent.start({ config, log, alerts: createAlertSink });
+    agent = await Agent.start({ config, log, alerts: createAlertSink, listeners: [recoveryListener(builtinSteps)] });
   } catch (err) {
     clearInterval(keepAlive);
     process.off('SIGTERM', onTerm);

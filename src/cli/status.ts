@@ -11,6 +11,7 @@ import { oneLine } from '../util/text.ts';
 import { loadForCommand, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 import { isProcessAlive } from '../platform/process.ts';
+import { recoveryView, renderRecovery, type RecoveryView } from '../recovery/status-view.ts';
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
@@ -46,6 +47,7 @@ interface StatusView {
   openclaw?: { version: string; source: string; seenAt: string };
   checks: CheckView[];
   alerts: AlertSnapshot | null;
+  recovery: RecoveryView | null;
 }
 
 /** `clawmedic status`: what the agent last saw, read from the state file without ever writing it. */
@@ -78,6 +80,7 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
     ...lastOpenclawVersion(store),
     checks,
     alerts: alerts ?? null,
+    recovery: store.corrupt ? null : await recoveryView(config, store, now),
   };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(config.redactor.value(view), null, 2)}\n`);
@@ -193,6 +196,7 @@ function renderText(view: StatusView, now: number): string {
       out.push(`  ${n.name}: ${n.sent} sent, ${n.pending} pending, ${n.failed} failed${last}`);
     }
   }
+  if (view.recovery) out.push(...renderRecovery(view.recovery, (iso) => ago(iso, now)));
   return `${out.join('\n')}\n`;
 }
 

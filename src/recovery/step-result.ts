@@ -18,7 +18,7 @@ export const STEP_OUTPUT_BYTES = 4 * 1024;
 export function outputTail(stdout: string, stderr = '', max = STEP_OUTPUT_BYTES): string | undefined {
   const text = [stdout.trimEnd(), stderr.trimEnd()].filter((s) => s !== '').join('\n');
   if (text === '') return undefined;
-  return text.length > max ? `…${text.slice(text.length - max)}` : text;
+  return text.length > max ? `…${text.slice(text.length - max + 1)}` : text;
 }
 
 /** A promise that resolves after `ms`, or at once when the signal aborts (never rejects). */
