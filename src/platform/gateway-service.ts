@@ -61,7 +61,8 @@ export function serviceCommands(service: GatewayService, action: 'stop' | 'start
       return action === 'stop'
         ? [['launchctl', 'bootout', `gui/${uid}/${name}`]]
         : [
-            ['launchctl', 'bootstrap', `gui/${uid}`, service.path],
+            // A configured label comes without its plist: then only a job launchd still has loaded can be kicked.
+            ...(service.path ? [['launchctl', 'bootstrap', `gui/${uid}`, service.path]] : []),
             ['launchctl', 'kickstart', '-k', `gui/${uid}/${name}`],
           ];
   }

@@ -122,6 +122,14 @@ export interface CgroupLimit {
   currentBytes?: number;
 }
 
+/** A process's cgroup v2 path ("/user.slice/.../openclaw-gateway.service"), or undefined (gone, cgroup v1, unreadable). */
+export async function readCgroupPath(pid: number, procRoot = '/proc'): Promise<string | undefined> {
+  const text = await readFile(join(procRoot, String(pid), 'cgroup'), 'utf8').catch(() => '');
+  // cgroup v2: the single line "0::/path".
+  const path = /^0::(\/.*)$/m.exec(text)?.[1];
+  return path === undefined || path.includes('..') ? undefined : path;
+}
+
 /**
  * The cgroup v2 memory limit that applies to a process (systemd MemoryMax=, a container's --memory):
  * undefined when there is none ("max" all the way up) or cgroup v2 is not mounted there.
@@ -129,10 +137,8 @@ export interface CgroupLimit {
 export async function readCgroupLimit(pid: number, options: { procRoot?: string; cgroupRoot?: string } = {}): Promise<CgroupLimit | undefined> {
   const procRoot = options.procRoot ?? '/proc';
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
-  const text = await readFile(join(procRoot, String(pid), 'cgroup'), 'utf8').catch(() => '');
-  // cgroup v2: the single line "0::/path".
-  const path = /^0::(\/.*)$/m.exec(text)?.[1];
-  if (path === undefined || path.includes('..')) return undefined;
+  const path = await readCgroupPath(pid, procRoot);
+  if (path === undefined) return undefined;
   let best: CgroupLimit | undefined;
   const parts = path.split('/').filter(Boolean);
   for (let depth = parts.length; depth >= 0; depth--) {

@@ -8,6 +8,7 @@ import { looksLikeOpenclaw } from '../platform/openclaw-process.ts';
 import type { OpenclawVersion } from '../platform/openclaw-version.ts';
 import { serviceCommands, type GatewayService } from '../platform/gateway-service.ts';
 import { findPortOwner, processLabel, readProcessInfo, type ProcessInfo } from '../platform/port-owner.ts';
+import { readCgroupPath } from '../platform/proc-memory.ts';
 import { readProcessStart } from '../platform/proc-stat.ts';
 import { formatDuration } from '../util/duration.ts';
 import { findJsonObject } from '../util/json-in-text.ts';
@@ -60,7 +61,9 @@ export async function stopGateway(opts: StopOptions): Promise<StepResult> {
     let output: string | undefined;
     let via = '';
 
-    if (opts.service.manager !== 'none') {
+    const outside = await outsideUnit(location.processes, opts.service, procRoot);
+    if (outside) log.push(outside);
+    if (opts.service.manager !== 'none' && !outside) {
       const cmds = serviceCommands(opts.service, 'stop');
       if ('reason' in cmds) log.push(cmds.reason);
       else {
@@ -198,6 +201,17 @@ async function cliStop(opts: StopOptions, signal: AbortSignal, left: () => numbe
     command,
     ...(output ? { output } : {}),
   };
+}
+
+/**
+ * Why the systemd unit is not the way to stop these processes: none of them runs in its cgroup (a unit file
+ * exists, but the gateway was started by hand). Stopping the idle unit would only cost the grace period.
+ */
+async function outsideUnit(processes: GatewayProcess[], service: GatewayService, procRoot: string): Promise<string | undefined> {
+  if ((service.manager !== 'systemd-user' && service.manager !== 'systemd-system') || processes.length === 0) return undefined;
+  const paths = await Promise.all(processes.map((p) => readCgroupPath(p.pid, procRoot)));
+  if (paths.some((p) => p === undefined || p.split('/').includes(service.unit))) return undefined;
+  return `${processes.map((p) => `pid ${p.pid}`).join(', ')} not in ${service.unit}'s cgroup (started outside systemd): not stopped through it`;
 }
 
 function serviceName(service: GatewayService): string {

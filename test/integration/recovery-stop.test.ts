@@ -139,4 +139,19 @@ describe('stopGateway', () => {
     expect(ran).toHaveLength(1);
     expect(refused.details?.steps).toEqual(['the pm2 name "--help" is not a plain service name: not passed to a command']);
   });
+
+  it('a gateway started by hand beside a systemd unit file is not stopped through systemd (it is not in the unit\'s cgroup)', async () => {
+    const stateDir = join(temp.dir, '.openclaw');
+    const gw = await startFakeGateway({ stateDir });
+    const ran: string[][] = [];
+    const exec: Exec = async (file, args) => {
+      ran.push([file, ...args]);
+      return { code: 0, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 1 };
+    };
+    const service = { manager: 'systemd-user' as const, unit: 'openclaw-gateway.service', path: '/home/x/.config/systemd/user/openclaw-gateway.service' };
+    const result = await stopGateway(options(targetFor(stateDir, gw.port), { service, exec, graceMs: 5_000 }));
+    expect(ran).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.details?.steps).toEqual([`pid ${gw.pid} not in openclaw-gateway.service's cgroup (started outside systemd): not stopped through it`]);
+  });
 });
