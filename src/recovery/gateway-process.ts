@@ -10,7 +10,7 @@
 //
 // A process counts only with evidence that it is this install's and none that it is another's: many gateways
 // run on one host (test suites, profiles), and recovery signals what this returns.
-import { lstat, readFile, readdir, realpath } from 'node:fs/promises';
+import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GatewayTarget } from '../contracts.ts';
@@ -68,6 +68,8 @@ interface Evidence {
   otherPort?: number;
   /** The start time a lock recorded: the process under the pid must have started then. */
   lockStart?: number;
+  /** Who wrote the lock: the process it names must run as that user (a lock in a shared tmp dir is not proof alone). */
+  lockUid?: number;
 }
 
 /** Finds who listens on the target's port and the gateway processes of this install. Never throws. */
@@ -94,6 +96,7 @@ export async function locateGateway(target: GatewayTarget, opts: LocateOptions =
     add(lock.pid, 'state-lock', {
       lockFile: lock.file,
       ...(lock.startTime !== undefined ? { lockStart: lock.startTime } : {}),
+      lockUid: lock.uid,
       ...(lock.port !== undefined && lock.port !== target.port ? { otherPort: lock.port } : {}),
     });
   }
@@ -138,6 +141,7 @@ async function verified(pid: number, evidence: Evidence, procRoot: string): Prom
   const startTicks = start.ok ? start.startTicks : undefined;
   // A lock left by a SIGKILLed gateway names a pid the kernel may have given to another process since.
   if (evidence.lockStart !== undefined && startTicks !== evidence.lockStart) return undefined;
+  if (evidence.lockUid !== undefined && (await stat(join(procRoot, String(pid))).catch(() => undefined))?.uid !== evidence.lockUid) return undefined;
   return { info, ...(startTicks !== undefined ? { startTicks } : {}) };
 }
 
@@ -145,6 +149,8 @@ async function verified(pid: number, evidence: Evidence, procRoot: string): Prom
 
 interface GatewayLock {
   file: string;
+  /** The lock file's owner. */
+  uid: number;
   pid: number;
   port?: number;
   startTime?: number;
@@ -168,7 +174,7 @@ async function readLocks(target: GatewayTarget, tmpDir: string, notes: string[])
       const namesConfig = typeof lock.configPath === 'string' ? configPaths.has(resolve(lock.configPath)) : undefined;
       // A state dir copied while its gateway ran holds a lock naming the original: that gateway is another install's.
       const ours = inStateDir ? namesState ?? namesConfig ?? true : namesState ?? namesConfig ?? false;
-      if (ours) out.push({ file, pid: lock.pid, ...(lock.port !== undefined ? { port: lock.port } : {}), ...(lock.startTime !== undefined ? { startTime: lock.startTime } : {}) });
+      if (ours) out.push({ file, uid: lock.uid, pid: lock.pid, ...(lock.port !== undefined ? { port: lock.port } : {}), ...(lock.startTime !== undefined ? { startTime: lock.startTime } : {}) });
     }
   }
   return out;
@@ -199,7 +205,7 @@ async function readLock(file: string, notes: string[]): Promise<(Omit<GatewayLoc
     const num = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
     const port = num(value.port);
     const startTime = num(value.startTime);
-    return { pid, ...(port !== undefined ? { port } : {}), ...(startTime !== undefined ? { startTime } : {}), stateDir: value.stateDir, configPath: value.configPath };
+    return { pid, uid: st.uid, ...(port !== undefined ? { port } : {}), ...(startTime !== undefined ? { startTime } : {}), stateDir: value.stateDir, configPath: value.configPath };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') notes.push(`cannot read the gateway lock ${file} (${code}): another user's gateway is not seen by it`);

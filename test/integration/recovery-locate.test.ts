@@ -1,7 +1,7 @@
 // locateGateway and gateway.port's wedge finding, on real processes: fake gateways holding a state lock like the
 // real one, gateways of other installs on the same host, and a foreign program on the port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gatewayPortCheck } from '../../checks/gateway-port.ts';
@@ -135,6 +135,10 @@ describe('locateGateway', () => {
     const loc = await locateGateway(targetFor(stateDir, gw.port), { tmpDir });
     expect(loc.processes.map((p) => p.pid)).toEqual([gw.pid]);
     expect(loc.wedged).toEqual({ pid: gw.pid });
+    // The tmp dir is shared: a lock another user wrote does not name our gateway, whatever it says.
+    if (process.getuid!() !== 0) throw new Error('this test chowns a file to another user: it needs root (CI runs as root)');
+    await chown(join(tmpDir, 'openclaw-0', 'gateway.f3e0fea7.lock'), 12345, 12345);
+    expect((await locateGateway(targetFor(stateDir, gw.port), { tmpDir })).processes).toEqual([]);
   });
 });
 
