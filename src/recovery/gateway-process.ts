@@ -66,10 +66,6 @@ interface Evidence {
   foundBy: Set<FoundBy>;
   lockFile?: string;
   otherPort?: number;
-  /** The start time a lock recorded: the process under the pid must have started then. */
-  lockStart?: number;
-  /** Who wrote the lock: the process it names must run as that user (a lock in a shared tmp dir is not proof alone). */
-  lockUid?: number;
 }
 
 /** Finds who listens on the target's port and the gateway processes of this install. Never throws. */
@@ -93,18 +89,14 @@ export async function locateGateway(target: GatewayTarget, opts: LocateOptions =
   if (listener.kind === 'openclaw') add(listener.process.pid, 'listener');
 
   for (const lock of await readLocks(target, opts.tmpDir ?? tmpdir(), notes)) {
-    add(lock.pid, 'state-lock', {
-      lockFile: lock.file,
-      ...(lock.startTime !== undefined ? { lockStart: lock.startTime } : {}),
-      lockUid: lock.uid,
-      ...(lock.port !== undefined && lock.port !== target.port ? { otherPort: lock.port } : {}),
-    });
+    if (!(await lockHolds(lock, procRoot))) continue;
+    add(lock.pid, 'state-lock', { lockFile: lock.file, ...(lock.port !== undefined && lock.port !== target.port ? { otherPort: lock.port } : {}) });
   }
   if (opts.scan !== false && !opts.signal?.aborted) await scanProcesses(target, procRoot, found, add, notes, opts.signal);
 
   const processes: GatewayProcess[] = [];
   for (const [pid, evidence] of found) {
-    const p = await verified(pid, evidence, procRoot);
+    const p = await verified(pid, procRoot);
     if (!p) continue;
     const listening = listener.kind === 'openclaw' && listener.process.pid === pid;
     processes.push({
@@ -132,17 +124,23 @@ function listenerOf(lookup: PortOwnerLookup): GatewayListener {
   }
 }
 
-/** The process under a pid, if it is still the one the evidence points at: alive, OpenClaw's, started when its lock says. */
-async function verified(pid: number, evidence: Evidence, procRoot: string): Promise<{ info: ProcessInfo; startTicks?: number } | undefined> {
+/** The process under a pid when it is alive (not a zombie) and OpenClaw's. */
+async function verified(pid: number, procRoot: string): Promise<{ info: ProcessInfo; startTicks?: number } | undefined> {
   if (pid === process.pid) return undefined;
   const [info, start] = await Promise.all([readProcessInfo(pid, procRoot), readProcessStart(pid, procRoot)]);
-  if (!info || info.state === 'Z' || info.state === 'X') return undefined;
-  if (!looksLikeOpenclaw(info)) return undefined;
-  const startTicks = start.ok ? start.startTicks : undefined;
-  // A lock left by a SIGKILLed gateway names a pid the kernel may have given to another process since.
-  if (evidence.lockStart !== undefined && startTicks !== evidence.lockStart) return undefined;
-  if (evidence.lockUid !== undefined && (await stat(join(procRoot, String(pid))).catch(() => undefined))?.uid !== evidence.lockUid) return undefined;
-  return { info, ...(startTicks !== undefined ? { startTicks } : {}) };
+  if (!info || info.state === 'Z' || info.state === 'X' || !looksLikeOpenclaw(info)) return undefined;
+  return { info, ...(start.ok ? { startTicks: start.startTicks } : {}) };
+}
+
+/**
+ * Whether the process a lock names is the one that wrote it: started when the lock says (a lock left by a
+ * SIGKILLed gateway names a pid the kernel may have given to another process since), and run by the user
+ * who owns the lock file (a lock in the shared tmp dir is no proof alone).
+ */
+async function lockHolds(lock: GatewayLock, procRoot: string): Promise<boolean> {
+  const [start, proc] = await Promise.all([readProcessStart(lock.pid, procRoot), stat(join(procRoot, String(lock.pid))).catch(() => undefined)]);
+  if (!proc || proc.uid !== lock.uid) return false;
+  return lock.startTime === undefined || (start.ok && start.startTicks === lock.startTime);
 }
 
 // ---- lock files -------------------------------------------------------------------------------------------

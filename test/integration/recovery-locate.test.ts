@@ -117,6 +117,9 @@ describe('locateGateway', () => {
     await writeFile(join(lockDir, 'gateway.1234abcd.lock'), lock(foreign.pid, 0));
     const loc = await locateGateway(targetFor(stateDir, port));
     expect(loc.processes).toEqual([]);
+    // The listener is found by the port all the same: a bad lock takes nothing away from other evidence.
+    const onItsPort = await locateGateway(targetFor(stateDir, elsewhere.port));
+    expect(onItsPort.processes).toEqual([expect.objectContaining({ pid: elsewhere.pid, foundBy: ['listener'] })]);
   });
 
   it('finds a 2026.7.x gateway by its lock in the shared tmp dir naming this config, not by one naming another', async () => {
