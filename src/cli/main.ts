@@ -6,6 +6,7 @@ import { configPrintCommand, configSchemaCommand, configValidateCommand } from '
 import { CliError, EXIT } from './errors.ts';
 import { recoverCommand } from './recover.ts';
 import { runCommand } from './run.ts';
+import { registerServiceCommands } from './service.ts';
 import { silenceAddCommand, silenceClearCommand, silenceListCommand } from './silence.ts';
 import { testNotifyCommand } from './test-notify.ts';
 import { statusCommand } from './status.ts';
@@ -105,6 +106,8 @@ function buildProgram(): Command {
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       process.exitCode = await testNotifyCommand(name, { ...globals(), ...opts });
     });
+
+  registerServiceCommands(program, globals);
 
   const config = program.command('config').description('validate, print or describe the configuration');
   config

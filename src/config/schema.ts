@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../platform/net.ts';
 import { recoverySchema } from '../recovery/config.ts';
+import { heartbeatSchema, serviceSchema } from '../service/config.ts';
 
 export { MAX_DURATION_MS, duration, durationUpTo } from './durations.ts';
 import { duration, durationUpTo } from './durations.ts';
@@ -127,6 +128,8 @@ export const configSchema = z
       .default({ failureThreshold: 3, successThreshold: 2, flapping: { enabled: true, window: 21, highPct: 50, lowPct: 25 } }),
     checks: z.record(z.string(), checkEntry).default({}),
     recovery: recoverySchema,
+    service: serviceSchema,
+    heartbeat: heartbeatSchema,
     notifiers: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'notifier names use letters, digits, "_", "-" and "."'), z.looseObject(notifierCommon.shape))
       .optional()
