@@ -4,6 +4,9 @@ import { loadConfig, type EffectiveConfig, type Problem } from '../config/load.t
 import { builtinSteps } from '../recovery/builtin-steps.ts';
 import { recoveryListener } from '../recovery/manager.ts';
 import { SELF_CHECK_ID } from '../self/check.ts';
+import { execFileGroup } from '../platform/exec.ts';
+import { heartbeatFactory } from '../service/heartbeat.ts';
+import { systemdWatchdog } from '../service/watchdog.ts';
 import { formatProblems, loadForCommand, loggerFor, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 
@@ -78,7 +81,9 @@ export async function runCommand(opts: GlobalOptions): Promise<number> {
   process.on('SIGHUP', reload);
 
   try {
-    agent = await Agent.start({ config, log, alerts: createAlertSink, listeners: [recoveryListener(builtinSteps)] });
+    // Then the service's own watchdogs: the heartbeat URL, and systemd's when it started us with Type=notify.
+    const watchdog = systemdWatchdog(execFileGroup, log);
+    agent = await Agent.start({ config, log, alerts: createAlertSink, listeners: [recoveryListener(builtinSteps), heartbeatFactory, ...(watchdog ? [watchdog] : [])] });
   } catch (err) {
     clearInterval(keepAlive);
     process.off('SIGTERM', onTerm);

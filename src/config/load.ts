@@ -15,6 +15,7 @@ import { findTooDeep } from './nesting.ts';
 import { discoverGateway, locateOpenclaw } from './discover.ts';
 import { configSchema, NOTIFIER_COMMON_KEYS, type ConfigFile, type NotifierEntry } from './schema.ts';
 import { isSecretReference, literalSecretsOf, resolveSecret } from './secrets.ts';
+import { resolveHeartbeat, type Heartbeat } from '../service/heartbeat.ts';
 
 export interface Problem {
   /** Key path ("checks.doctor.timeout") or file position ("clawmedic.json5:3:14"). */
@@ -58,6 +59,8 @@ export interface EffectiveConfig {
   /** Beside the state file: `clawmedic silence` writes it while the agent runs. */
   silencesPath: string;
   openclawBin?: string;
+  /** The dead-man's switch pinged after the cycles, its URLs resolved. */
+  heartbeat?: Heartbeat;
   checks: ResolvedCheck[];
   notifiers: NotifierSpec[];
   /** Problems scoped to one notifier: that notifier is left out, the agent runs the others. */
@@ -197,6 +200,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     }
   });
 
+  const heartbeat = resolveHeartbeat(file.heartbeat, env, redactor);
+  problems.push(...heartbeat.problems);
+
   const statePath = file.state.path ? resolve(dirname(path), file.state.path) : join(dirname(path), DEFAULT_STATE_NAME);
   const config: EffectiveConfig = {
     path,
@@ -208,6 +214,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     statePath,
     silencesPath: join(dirname(statePath), SILENCES_NAME),
     ...(file.openclaw.bin ? { openclawBin: file.openclaw.bin } : {}),
+    ...(heartbeat.heartbeat ? { heartbeat: heartbeat.heartbeat } : {}),
     checks,
     notifiers: specs,
     notifierProblems,
