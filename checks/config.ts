@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import JSON5 from 'json5';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
@@ -7,6 +7,7 @@ import { CAPABILITIES, configValidateCommand, lacksText, rejectedCommand, reject
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { findJsonObject } from '../src/util/json-in-text.ts';
+import { recoveryPaths } from '../src/recovery/files.ts';
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip, collapseWhitespace } from '../src/util/text.ts';
 import { maskExecOutput, quoteFirstLine } from './quote.ts';
@@ -48,12 +49,20 @@ export const configCheck: Check = {
     }
 
     const syntax = parseJson5(text);
-    if (syntax) return syntaxFailure(file, syntax, await backupHint(file));
-
-    const validation = await validate(ctx, file);
-    return judge(file, validation);
+    const result = syntax ? syntaxFailure(file, syntax, await backupHint(file)) : judge(file, await validate(ctx, file));
+    return result.status === 'crit' ? withLastGood(result, ctx) : result;
   },
 };
+
+/** The copy of openclaw.json auto-recovery took while all was healthy, offered when there is one. */
+async function withLastGood(result: CheckResult, ctx: CheckContext): Promise<CheckResult> {
+  if (!ctx.self) return result;
+  const copy = recoveryPaths(ctx.self.statePath).lastGood;
+  const taken = await stat(copy).then((st) => st.mtime.toISOString(), () => undefined);
+  if (!taken) return result;
+  const offer = `Or put back the copy clawmedic took while all was healthy (${taken}): \`clawmedic recover --restore-config\` (the current file is backed up first).`;
+  return { ...result, remedy: result.remedy ? `${result.remedy} ${offer}` : offer };
+}
 
 /** The result for an openclaw.json that could not be read (exported for tests: root reads anything). */
 export function readFailure(file: string, err: NodeJS.ErrnoException): CheckResult {

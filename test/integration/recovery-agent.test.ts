@@ -71,7 +71,7 @@ function config(extraRecovery = ''): string {
 }
 
 const recoveryAlerts = () => webhookAlerts(receiver).filter((a) => a.kind === 'recovery');
-type Attempt = { outcome?: string; failedStep?: string; reason?: string; steps: Array<{ step: string; outcome: string; summary: string }> };
+type Attempt = { outcome?: string; failedStep?: string; reason?: string; steps: Array<{ step: string; outcome: string; summary: string; durationMs: number }> };
 const attempts = async (): Promise<Attempt[]> => (await h.readState()).sections?.recovery?.attempts ?? [];
 const runs = async () => (await cli.calls()).filter((c) => c.argv?.[0] === 'gateway' && c.argv?.[1] === 'run');
 
@@ -122,7 +122,7 @@ describe('auto-recovery in the agent', () => {
     process.kill(pid, 'SIGSTOP');
     await waitFor('the recovered alert', () => recoveryAlerts().find((a) => /^gateway recovered/.test(a.summary)), 45_000);
     expect(isProcessAlive(pid)).toBe(false);
-    const stop = (await attempts())[0]!.steps.find((s) => s.step === 'stop')! as { summary: string; durationMs: number };
+    const stop = (await attempts())[0]!.steps.find((s) => s.step === 'stop')!;
     expect(stop.summary).toMatch(/SIGKILL/);
     // A 20 s grace was not waited for: the stopped process got SIGKILL at once.
     expect(stop.durationMs).toBeLessThan(5_000);
