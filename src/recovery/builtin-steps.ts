@@ -87,8 +87,10 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
 
     restart: (signal) => restartInPlace({ openclaw: cli(), timeoutMs: cfg.steps.restart.timeout, signal, port: target.port }),
 
-    stop: (_view, signal) =>
-      stopGateway({
+    async stop(_view, signal) {
+      // `openclaw gateway stop --force` (for a listener clawmedic cannot see) exists since 2026.8.2 only.
+      const { version } = await contexts.openclawVersions.cliVersion(signal);
+      return stopGateway({
         target,
         ...(location ? { location } : {}),
         service: service(),
@@ -97,8 +99,10 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
         graceMs: cfg.stopGrace,
         timeoutMs: cfg.steps.stop.timeout,
         signal,
+        ...(version ? { version } : {}),
         ...procRoot,
-      }),
+      });
+    },
 
     clearCache: (dryRun) => clearCaches({ stateDir: target.openclawStateDir, paths: cachePaths, dryRun }),
 

@@ -107,7 +107,8 @@ export async function runRunbook(opts: RunbookOptions): Promise<AttemptRecord> {
   if (opts.dryRun) return dryRun(opts, view, record, end);
 
   let acting = false;
-  const run = async (step: Exclude<StepName, 'preflight'>, builtin: (signal: AbortSignal) => Promise<StepResult>): Promise<StepRecord> => {
+  /** evenIfStopping: the step runs to its own timeout even when clawmedic is stopping (the start after a stop). */
+  const run = async (step: Exclude<StepName, 'preflight'>, builtin: (signal: AbortSignal) => Promise<StepResult>, evenIfStopping = false): Promise<StepRecord> => {
     const settings = cfg[step];
     if (!settings.enabled) return record(step, opts.now(), { ok: true, summary: 'turned off in recovery.steps' }, 'skipped');
     if (!acting && (step === 'restart' || step === 'stop')) {
@@ -115,9 +116,10 @@ export async function runRunbook(opts: RunbookOptions): Promise<AttemptRecord> {
       opts.beforeAct?.();
     }
     const startedAt = opts.now();
-    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(settings.timeout)]);
+    const stopping = evenIfStopping ? AbortSignal.any([]) : opts.signal;
+    const signal = AbortSignal.any([stopping, AbortSignal.timeout(settings.timeout)]);
     const result = settings.command
-      ? await runCommand(opts.exec, settings.command, settings.timeout, opts.signal)
+      ? await runCommand(opts.exec, settings.command, settings.timeout, stopping)
       : await withDeadline(builtin(signal), settings.timeout, signal, step);
     return record(step, startedAt, result);
   };
@@ -152,8 +154,10 @@ export async function runRunbook(opts: RunbookOptions): Promise<AttemptRecord> {
   const stop = await run('stop', (s) => opts.steps.stop(view, s));
   if (stop.outcome === 'failed') return end('failed', `stop failed: ${stop.summary}`, 'stop');
   // From here on the gateway is down: a stop request does not leave it so; the start still runs.
-  const clear = await run('clearCache', (s) => opts.steps.clearCache(false, s));
-  const start = await run('start', (s) => opts.steps.start(s));
+  const clear = aborted()
+    ? record('clearCache', opts.now(), { ok: true, summary: 'left for later: clawmedic is stopping' }, 'skipped')
+    : await run('clearCache', (s) => opts.steps.clearCache(false, s));
+  const start = await run('start', (s) => opts.steps.start(s), true);
   if (start.outcome === 'failed') return end('failed', `start failed: ${start.summary}`, 'start');
   if (aborted()) return end('aborted', 'clawmedic stopped after starting the gateway, before verifying it');
   const verify = await run('verify', (s) => opts.steps.verify(view, stop.startedAt, s));

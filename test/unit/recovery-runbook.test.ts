@@ -166,3 +166,26 @@ describe('runbook', () => {
     expect(calls).not.toContain('stop');
   });
 });
+
+describe('runbook when clawmedic stops in the middle', () => {
+  it('a gateway already stopped is still started (the stop request does not leave it down), then it ends as aborted', async () => {
+    const controller = new AbortController();
+    const { steps, calls } = fakeSteps();
+    steps.stop = async () => {
+      calls.push('stop');
+      controller.abort();
+      return { ok: true, summary: 'stopped' };
+    };
+    let startSignal: AbortSignal | undefined;
+    steps.start = async (signal) => {
+      calls.push('start');
+      startSignal = signal;
+      return { ok: true, summary: 'started' };
+    };
+    const attempt = await run(steps, { signal: controller.signal });
+    expect(calls).toEqual(['look', 'validate', 'clearCache?', 'stop', 'start']);
+    expect(startSignal?.aborted).toBe(false);
+    expect(attempt.outcome).toBe('aborted');
+    expect(attempt.steps.find((s) => s.step === 'clearCache')).toMatchObject({ outcome: 'skipped' });
+  });
+});
