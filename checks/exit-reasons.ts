@@ -9,6 +9,7 @@ import { delimiter, join } from 'node:path';
 import type { Exec } from '../src/contracts.ts';
 import { readTail } from '../src/platform/file-tail.ts';
 import { clip, oneLine } from '../src/util/text.ts';
+import { exitKindOf } from './log-signatures.ts';
 import { maskToken } from './quote.ts';
 
 export type ExitKind = 'config' | 'port' | 'uncaught' | 'fetch' | 'oom' | 'signal' | 'requested' | 'breaker' | 'memory' | 'exit';
@@ -57,18 +58,6 @@ export interface ExitReasonReport {
 
 const MAX_REASONS = 4;
 const LINE_MAX = 240;
-
-/** What a gateway log message says about an exit, most specific first. */
-const LOG_PATTERNS: Array<{ re: RegExp; kind: ExitKind; exitStatus?: number }> = [
-  { re: /Gateway start blocked|Invalid config|config is invalid|exit(?:ed)?(?: with)?(?: code| status)? 78\b/i, kind: 'config', exitStatus: 78 },
-  { re: /EADDRINUSE|already listening|address already in use/i, kind: 'port' },
-  { re: /Gateway failed to start/i, kind: 'exit' },
-  { re: /Uncaught exception|uncaughtException|Unhandled promise rejection|unhandledRejection/i, kind: 'uncaught' },
-  { re: /fetch failed/i, kind: 'fetch' },
-  { re: /crash-loop breaker/i, kind: 'breaker' },
-  { re: /memory pressure: level=critical/i, kind: 'memory' },
-  { re: /received SIG(?:TERM|INT|USR2|HUP)|restart mode: in-process/i, kind: 'signal' },
-];
 
 /** Looks everywhere it may, cheapest first. Never throws. */
 export async function findExitReasons(q: ExitReasonQuery): Promise<ExitReasonReport> {
@@ -165,7 +154,8 @@ export function gatewayLogReasons(text: string, since: number): ExitReason[] {
     const rawTime = typeof entry._meta?.date === 'string' ? entry._meta.date : typeof entry.time === 'string' ? entry.time : undefined;
     const at = rawTime ? Date.parse(rawTime) : Number.NaN;
     if (Number.isFinite(at) && at < since) continue;
-    const hit = LOG_PATTERNS.find((p) => p.re.test(message));
+    // The signature library (log-signatures.ts) says which lines tell of an exit, and of what kind.
+    const hit = exitKindOf(message);
     if (!hit) continue;
     const level = typeof entry._meta?.logLevelName === 'string' ? `${entry._meta.logLevelName} ` : '';
     out.push({
@@ -206,8 +196,8 @@ export function journalReasons(text: string): ExitReason[] {
     if (/Failed with result 'oom-kill'|oom-kill/i.test(line)) out.push({ source: 'journal', kind: 'oom', text: line, ...journalTime(line) });
     else if (/Start request repeated too quickly|restart counter is at \d+/i.test(line)) out.push({ source: 'journal', kind: 'breaker', text: line, ...journalTime(line) });
     else {
-      const hit = LOG_PATTERNS.find((p) => p.kind !== 'signal' && p.re.test(line));
-      if (hit) out.push({ source: 'journal', kind: hit.kind, text: line, ...(hit.exitStatus !== undefined ? { exitStatus: hit.exitStatus } : {}), ...journalTime(line) });
+      const hit = exitKindOf(line);
+      if (hit && hit.kind !== 'signal') out.push({ source: 'journal', kind: hit.kind, text: line, ...(hit.exitStatus !== undefined ? { exitStatus: hit.exitStatus } : {}), ...journalTime(line) });
     }
   }
   return out;

@@ -100,7 +100,8 @@ describe('exit reasons', () => {
       '',
     ].join('\n');
     const found = gatewayLogReasons(text, Date.parse('2026-11-29T12:00:00Z'));
-    expect(found.map((r) => r.kind)).toEqual(['port', 'uncaught', 'config']);
+    // An unhandled `fetch failed` is named as such (openclaw issue #54726), not as any uncaught error.
+    expect(found.map((r) => r.kind)).toEqual(['port', 'fetch', 'config']);
     expect(found[2]).toMatchObject({ exitStatus: 78 });
     expect(describeExitReasons({ reasons: found.slice(2), looked: [] })).toMatch(/exit status 78: the config is invalid; restarting will not help/);
   });
