@@ -14,6 +14,8 @@ import { secretsCheck } from './secrets.ts';
 import { providersCheck } from './providers.ts';
 import { webhooksCheck } from './webhooks.ts';
 import { logsCheck } from './logs.ts';
+import { websocketCheck } from './websocket.ts';
+import { channelsCheck } from './channels.ts';
 
 /** Every built-in check, in the order `status` and `check` list them. */
-export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck, restartsCheck, latencyCheck, diskCheck, dnsCheck, tlsCheck, firewallCheck, secretsCheck, providersCheck, webhooksCheck, logsCheck];
+export const builtinChecks: readonly Check[] = [gatewayPortCheck, gatewayHttpCheck, configCheck, doctorCheck, memoryCheck, restartsCheck, latencyCheck, diskCheck, dnsCheck, tlsCheck, firewallCheck, secretsCheck, providersCheck, webhooksCheck, logsCheck, websocketCheck, channelsCheck];

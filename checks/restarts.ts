@@ -1,7 +1,8 @@
 // restarts: counts gateway restarts and judges how many fell in a window (issue 8, part 3).
 //
 // A restart is counted when, between two runs that saw the gateway, any of these changed (REFERENCE.md 1.3, 5.2):
-// - the bootId, when the gateway gives one;
+// - the bootId, when the gateway gives one: in /startupz, or in the websocket check's hello-ok (series
+//   gateway.boot_id, sampled every few minutes; a change it saw is one restart unless one was counted since);
 // - the uptime went back (/startupz uptimeMs, /readyz's for releases without /startupz), or it is short of the
 //   last uptime plus the time since by more than a tolerance (a restart between two far-apart runs);
 // - the pid of the OpenClaw process that listens on the port (a crash and a respawn);
@@ -22,6 +23,7 @@ import { formatDuration } from '../src/util/duration.ts';
 import { clip } from '../src/util/text.ts';
 import { describeExitReasons, findExitReasons, type ExitKind, type ExitReasonReport } from './exit-reasons.ts';
 import { gatewayLogPath } from './gateway-advice.ts';
+import { BOOT_ID_SERIES, bootIdLabel } from './boot-id.ts';
 
 export const RESTARTS_SERIES = 'gateway.restarts';
 
@@ -47,6 +49,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 const UPTIME_BACK_TOLERANCE_MS = 2_000;
 /** Kept in memory for the diagnosis. */
 const MAX_EVENTS = 12;
+/** A websocket check's bootId sample older than this is not used (series keep raw samples for an hour). */
+const BOOT_SAMPLE_MAX_AGE_MS = 30 * 60_000;
 
 // ---- what one run saw, and what is kept between runs ---------------------------------------------------
 
@@ -70,6 +74,10 @@ const memorySchema = z.object({
   reasons: z.object({ at: z.number(), text: z.string(), kinds: z.array(z.string()) }).optional(),
   /** When the current "not answering" spell began (its reasons are looked for once). */
   downSince: z.number().optional(),
+  /** The last bootId sample the websocket check recorded (series gateway.boot_id) that this check has seen. */
+  boot: z.object({ id: z.number(), at: z.number() }).optional(),
+  /** When a restart was last counted (kept past the windows: a bootId change seen late is matched against it). */
+  lastCountedAt: z.number().optional(),
 });
 type Memory = z.output<typeof memorySchema>;
 
@@ -116,10 +124,13 @@ async function runRestarts(ctx: CheckContext): Promise<CheckResult> {
   if (seen.observation) {
     const prev = mem.last;
     const why = prev ? restartEvidence(prev, seen.observation) : [];
+    const boot = websocketBootChange(ctx, mem, why.length > 0, now);
+    if (boot) why.push(boot);
     counted = why.length > 0 ? why.join('; ') : undefined;
     ctx.series.record(RESTARTS_SERIES, counted ? 1 : 0, now);
     mem.last = seen.observation;
     if (counted) {
+      mem.lastCountedAt = now;
       mem.events = [...mem.events, { at: now, why: clip(counted, 300) }].slice(-MAX_EVENTS);
       if (options.exitReasons) mem.reasons = await explain(ctx, options, prev?.at ?? now - options.warnWindowMs, [prev?.pid, seen.observation.pid], now);
     }
@@ -250,6 +261,23 @@ export function restartEvidence(prev: Observation, cur: Observation): string[] {
     }
   }
   return why;
+}
+
+/**
+ * A new bootId that the websocket check (every few minutes, over the WebSocket) saw since the sample this check
+ * took last: a restart, unless one was counted since that sample already (the same restart, seen by its uptime or
+ * pid first). Undefined when there is nothing new; the newest sample is remembered either way.
+ */
+function websocketBootChange(ctx: CheckContext, mem: Memory, countedNow: boolean, now: number): string | undefined {
+  // Raw samples only (older ones are rolled up into averages, which are no bootId).
+  const latest = ctx.series.points(BOOT_ID_SERIES, now - BOOT_SAMPLE_MAX_AGE_MS).at(-1);
+  if (!latest) return undefined;
+  const prev = mem.boot;
+  mem.boot = { id: latest.value, at: latest.at };
+  if (!prev || latest.at <= prev.at || latest.value === prev.id) return undefined;
+  const evidence = `bootId ${bootIdLabel(prev.id)} -> ${bootIdLabel(latest.value)} (websocket check)`;
+  if (countedNow) return evidence;
+  return mem.lastCountedAt !== undefined && mem.lastCountedAt > prev.at ? undefined : evidence;
 }
 
 function short(id: string): string {
