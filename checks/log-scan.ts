@@ -23,8 +23,11 @@ export const logReadOptions = {
   maxBytesPerRun: sizeSchema({ min: 1024 * 1024 }).default(32 * 1024 * 1024),
   /** A longer line is cut here (OpenClaw clamps messages at 4096 characters; structured arguments add to it). */
   maxLineBytes: sizeSchema({ min: 4096 }).default(256 * 1024),
-  /** The very first run starts this far before the end of the newest file (0: at its end). */
-  firstReadBytes: sizeSchema().default(256 * 1024),
+  /**
+   * The very first run (no cursor yet) starts this far before the end of the newest file. 0, the default: at its
+   * end, so lines from before clawmedic watched (another gateway's, a crash long fixed) raise nothing.
+   */
+  firstReadBytes: sizeSchema().default(0),
   /** Signature ids to leave out (see checks/log-signatures.ts). */
   ignore: z.array(z.string().max(80)).max(100).default([]),
 };

@@ -27,6 +27,8 @@ export const logsCheck: Check = {
   title: 'Gateway log: errors and known failures',
   defaults: { schedule: '1m', timeoutMs: 20_000, options: { window: '30m', errorsWarn: 20, fatalCrit: 1 } },
   optionsSchema: logsOptionsSchema as unknown as z.ZodType<Record<string, unknown>>,
+  // A gateway that crashes is gateway.port's alert; its last words in the log are folded into it.
+  dependsOn: ['gateway.port'],
   usesState: true,
   run: runLogs,
 };
@@ -41,7 +43,9 @@ async function runLogs(ctx: CheckContext): Promise<CheckResult> {
   }
   const options = parsed.data;
   const now = ctx.now();
-  const scan = await scanGatewayLog(ctx, options, ctx.memory.get());
+  const stored = ctx.memory.get<{ cursor?: unknown }>();
+  const firstLook = stored?.cursor === undefined;
+  const scan = await scanGatewayLog(ctx, options, stored);
   const keep = () => {
     try {
       ctx.memory.set(scan.memory);
@@ -77,7 +81,9 @@ async function runLogs(ctx: CheckContext): Promise<CheckResult> {
 
   const win = formatDuration(options.window);
   const metrics = { errors, fatal, bytesRead: scan.bytesRead, lines: scan.counts.lines, behindBytes: scan.behindBytes };
-  const read = `${formatBytes(scan.bytesRead)} (${scan.counts.lines} lines) of ${scan.files.length > 0 ? scan.files.join(', ') : scan.location.path}`;
+  const where = scan.files.length > 0 ? scan.files.join(', ') : scan.location.path;
+  const read =
+    firstLook && scan.bytesRead === 0 ? `first look: ${where} is read from its end on (firstReadBytes looks further back)` : `read ${formatBytes(scan.bytesRead)} (${scan.counts.lines} lines) of ${where}`;
   const notes = [
     ...scan.notes,
     ...(scan.behindBytes > 0 ? [`${formatBytes(scan.behindBytes)} left to read next run (maxBytesPerRun)`] : []),
@@ -97,7 +103,7 @@ async function runLogs(ctx: CheckContext): Promise<CheckResult> {
   const errorsText = `${errors} error(s), ${fatal} fatal in ${win}`;
   if (status === 'ok') {
     const seen = listed.length > 0 ? `; below their thresholds: ${listed.map(describeHit).join(', ')}` : '; no known failure';
-    return { status, summary: `${errorsText}${seen} (read ${read})${notes.length ? `; ${notes.join('; ')}` : ''}`, metrics, details };
+    return { status, summary: `${errorsText}${seen} (${read})${notes.length ? `; ${notes.join('; ')}` : ''}`, metrics, details };
   }
   const named = counting.map(describeHit);
   if (options.fatalCrit > 0 && fatal >= options.fatalCrit) named.push(`${fatal} FATAL line(s)`);
