@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readFile, stat } from 'node:fs/promises';
 import JSON5 from 'json5';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
-import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { cliCallBudgetMs, cliNotFound } from '../src/platform/openclaw-cli.ts';
 import { CAPABILITIES, configValidateCommand, lacksText, rejectedCommand, rejectedOption } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
@@ -27,7 +27,7 @@ interface Issue {
 /** What `openclaw config validate --json` established, or why it could not. */
 type Validation =
   | { ran: true; valid: boolean; issues: Issue[]; warnings: Issue[]; ms: number; reportedPath?: string; reading: VersionReading }
-  | { ran: false; why: string; ms?: number; cliMissing?: boolean; searched?: string; unsupported?: VersionReading };
+  | { ran: false; why: string; ms?: number; cliMissing?: boolean; unsupported?: VersionReading };
 
 /**
  * openclaw.json: first a local JSON5 parse (instant, pinpoints line and column), then OpenClaw's own
@@ -160,7 +160,7 @@ async function backupHint(file: string): Promise<string> {
 
 async function validate(ctx: CheckContext, file: string): Promise<Validation> {
   if (ctx.openclaw.path === null) {
-    return { ran: false, cliMissing: true, why: 'openclaw CLI not found', searched: ctx.openclaw.notFoundReason ?? 'not searched' };
+    return { ran: false, cliMissing: true, why: cliNotFound(ctx.openclaw, ctx.log) };
   }
   // A release without `config validate --json` (2026.1.x) is said so once per binary, not run on every cycle.
   const versions = versionsFor(ctx);
@@ -232,9 +232,7 @@ function judge(file: string, v: Validation): CheckResult {
       summary: clip(`openclaw.json parses as JSON5; schema not validated: ${v.why}`, MAX_LINE_CHARS),
       ...(v.cliMissing
         ? {
-            diagnosis:
-              'Only the JSON5 syntax was checked; install the openclaw CLI (or set openclaw.bin) to validate keys and types. ' +
-              `Looked for it: ${v.searched}.`,
+            diagnosis: 'Only the JSON5 syntax was checked; install the openclaw CLI (or set openclaw.bin) to validate keys and types.',
           }
         : { remedy: 'Run `openclaw config validate --json` by hand to see why it fails.' }),
       metrics,

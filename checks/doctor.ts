@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
-import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { cliCallBudgetMs, cliNotFound } from '../src/platform/openclaw-cli.ts';
 import { CAPABILITIES, doctorLintCommand, lacksText, rejectedOption } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
@@ -48,8 +48,7 @@ export const doctorCheck: Check = {
     if (ctx.openclaw.path === null) {
       return {
         status: 'unknown',
-        summary: 'openclaw CLI not found: doctor cannot run',
-        diagnosis: `Looked for the openclaw executable: ${ctx.openclaw.notFoundReason ?? 'not searched'}.`,
+        summary: `doctor cannot run: ${cliNotFound(ctx.openclaw, ctx.log)}`,
         remedy:
           'Install OpenClaw for the user clawmedic runs as (npm install -g openclaw), or set openclaw.bin in ' +
           "clawmedic's config to the full path of the openclaw executable.",

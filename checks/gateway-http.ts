@@ -21,7 +21,7 @@ import {
 } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
-import { snippet } from './quote.ts';
+import { shellQuote, snippet } from './quote.ts';
 import {
   isControlUiPage,
   parseHealthz,
@@ -419,9 +419,10 @@ function failingRemedy(failing: string[], log: string, reading: VersionReading):
   if (channels.length > 0) {
     const first = channels[0]!;
     out.unshift(
-      `Channel ${channels.join(', ')}: \`openclaw channels status --probe --json\` and \`openclaw channels logs --channel ${first} --lines 50 --json\` show the account error ` +
+      // The channel id comes from the gateway: quoted for the shell, so a hostile one pasted stays an argument.
+      `Channel ${channels.join(', ')}: \`openclaw channels status --probe --json\` and \`openclaw channels logs --channel ${shellQuote(first)} --lines 50 --json\` show the account error ` +
         '(credentials, network, rate limits). The gateway restarts unhealthy channels itself (at most 10 per hour); ' +
-        `if autostart was suppressed by its crash-loop breaker, start it by hand: \`openclaw gateway call channels.start --params '{"channel":"${first}"}'\`.`,
+        `if autostart was suppressed by its crash-loop breaker, start it by hand: \`openclaw gateway call channels.start --params ${shellQuote(JSON.stringify({ channel: first }))}\`.`,
     );
   }
   out.push(`Log: ${log}.`);

@@ -35,3 +35,13 @@ export function quoteFirstLine(text: string, max = 200): string {
 export function snippet(body: string, token: string | undefined, max = 200): string {
   return maskToken(body, token).slice(0, max);
 }
+
+/**
+ * A word for a command line a person will paste into a shell: as it is when it is plainly safe
+ * (letters, digits, `_ . : @ % + = , / -`), else in single quotes with each ' written '\''. A name taken
+ * from the gateway (a channel id) can then never become a second command, a substitution or a glob.
+ */
+export function shellQuote(word: string): string {
+  if (/^[\w.:@%+=,/-]+$/.test(word) && !word.startsWith('-')) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -6,6 +6,7 @@ import {
   describeAlert,
   escapeAndFit,
   escapeSlackMrkdwn,
+  escapeSlackMrkdwnKeepingCode,
   formatRelated,
   formatTiming,
   formatTitle,
@@ -44,6 +45,8 @@ type Block = NonNullable<IncomingWebhookSendArguments['blocks']>[number];
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text, verbatim: true });
 const fit = (text: string, max: number) => escapeAndFit(text, max, escapeSlackMrkdwn);
+/** For diagnosis and remedy: their commands keep their code formatting. */
+const fitKeepingCode = (text: string, max: number) => escapeAndFit(text, max, escapeSlackMrkdwnKeepingCode);
 
 function hasOpenCrit(batch: AlertBatch): boolean {
   return batch.alerts.some((a) => a.severity === 'crit' && a.kind !== 'resolved' && a.kind !== 'test');
@@ -52,8 +55,8 @@ function hasOpenCrit(batch: AlertBatch): boolean {
 function alertSection(alert: Alert, createdAt: string): Block {
   const lines = [`*${alertLevel(alert)} · ${fit(alert.checkId, PART.headline)} · ${alert.kind}*`];
   if (alert.summary) lines.push(fit(alert.summary, PART.summary));
-  if (alert.diagnosis) lines.push(`*Diagnosis:* ${fit(alert.diagnosis, PART.diagnosis)}`);
-  if (alert.remedy) lines.push(`*Remedy:* ${fit(alert.remedy, PART.remedy)}`);
+  if (alert.diagnosis) lines.push(`*Diagnosis:* ${fitKeepingCode(alert.diagnosis, PART.diagnosis)}`);
+  if (alert.remedy) lines.push(`*Remedy:* ${fitKeepingCode(alert.remedy, PART.remedy)}`);
   lines.push(`_${fit(formatTiming(alert, createdAt), PART.timing)}_`);
   const related = formatRelated(alert);
   if (related) lines.push(`*Related:* ${fit(related, PART.related)}`);

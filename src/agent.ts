@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import type { Alert, CheckResult } from './contracts.ts';
 import type { EffectiveConfig, Problem, ResolvedCheck } from './config/load.ts';
 import { buildNotifiers } from './build-notifiers.ts';
+import { firstAlertText } from './cadence.ts';
 import type { RoutedNotifier, SilencedBy } from './alerts/types.ts';
 import type { CheckState, Transition } from './evaluate/types.ts';
 import type { AppLogger } from './logger.ts';
 import { isProcessAlive } from './platform/process.ts';
 import { makeContextFactory } from './probe-context.ts';
+import { cliNotFound } from './platform/openclaw-cli.ts';
 import { recordResult } from './evaluate/record.ts';
 import { runCheck } from './runner.ts';
 import { describeSchedule, Scheduler } from './schedule.ts';
@@ -274,6 +276,9 @@ export class Agent {
     this.recordAgentInfo(notifiers);
 
     const t = config.target;
+    // Adding a notifier replaces the default console one: say which ones alerts go to, and how soon.
+    const alertsTo = notifiers.length ? `alerts to ${notifiers.map((n) => n.notifier.name).join(', ')}` : 'no notifier: transitions are only logged';
+    const firstAlert = firstAlertText(config);
     log.info(
       {
         gateway: `${t.host}:${t.port}`,
@@ -282,9 +287,9 @@ export class Agent {
         stateFile: this.store.path,
         checks: enabled.map((rc) => `${rc.check.id} (${describeSchedule(rc.schedule)})`),
         notifiers: notifiers.map((n) => n.notifier.name),
-        openclawCli: contexts.openclaw.path ?? 'not found',
+        openclawCli: contexts.openclaw.path ?? cliNotFound(contexts.openclaw, log),
       },
-      `watching the OpenClaw gateway at ${t.host}:${t.port} (port from ${t.portSource}) with ${enabled.length} checks`,
+      `watching the OpenClaw gateway at ${t.host}:${t.port} (port from ${t.portSource}) with ${enabled.length} checks; ${alertsTo}${firstAlert ? `; ${firstAlert}` : ''}`,
     );
     for (const note of config.discoveryNotes) log.warn(note);
   }
@@ -325,13 +330,15 @@ export class Agent {
     const outcome = await runCheck(rc.check, contexts.forCheck(rc, kept), rc.timeoutMs, signal, this.config.redactor);
     if (signal.aborted) return; // Stopping: a cancelled run says nothing about the gateway.
     const { result } = outcome;
+    // A check that never ran was never OK: its first state is named NEW, not "OK -> PENDING".
+    const firstRun = this.store.check(id)?.last === undefined;
     const transition = recordResult(this.store, id, result, { at: outcome.at, durationMs: outcome.durationMs, machine: rc.machine });
     this.log.debug({ check: id, status: result.status, durationMs: outcome.durationMs, metrics: result.metrics }, `${id}: ${result.status}: ${oneLine(result.summary)}`);
     if (transition) {
       const level = LEVEL_FOR[transition.to];
       this.log[level](
-        { check: id, from: transition.from, to: transition.to, status: result.status, diagnosis: result.diagnosis },
-        `${id}: ${transition.from.toUpperCase()} -> ${transition.to.toUpperCase()}: ${oneLine(result.summary)}`,
+        { check: id, from: firstRun ? 'new' : transition.from, to: transition.to, status: result.status, diagnosis: result.diagnosis },
+        `${id}: ${firstRun ? 'NEW' : transition.from.toUpperCase()} -> ${transition.to.toUpperCase()}: ${oneLine(result.summary)}`,
       );
       this.tell((l) => l.onTransition?.(transition, result));
       // Starting to fail: look at what may be the cause now (the config every 5 min is too late to

@@ -91,6 +91,23 @@ export function escapeSlackMrkdwn(text: string): string {
     .replace(/^&gt;/gm, '\u00ad&gt;');
 }
 
+/**
+ * escapeSlackMrkdwn for a diagnosis or remedy, whose `code spans` are commands to run (clawmedic's and
+ * OpenClaw's own): a span stays code, where Slack formats nothing, so only &, < and > (and a bare @here)
+ * are made inert inside it; the text around it is escaped as untrusted. A backtick without its pair is
+ * escaped like any other.
+ */
+export function escapeSlackMrkdwnKeepingCode(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(/`([^`\n]+)`/g)) {
+    const code = m[1]!.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@(here|channel|everyone)\b/gi, '@\u2060$1');
+    out += `${escapeSlackMrkdwn(text.slice(last, m.index))}\`${code}\``;
+    last = m.index + m[0].length;
+  }
+  return out + escapeSlackMrkdwn(text.slice(last));
+}
+
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text

@@ -55,6 +55,11 @@ export async function silenceClearCommand(checks: string[], opts: GlobalOptions 
   const removed = await fileOp(() => file.clear({ ...(opts.id ? { id: opts.id } : {}), checks }));
   if (opts.json) process.stdout.write(`${JSON.stringify(removed, null, 2)}\n`);
   else process.stdout.write(removed.length ? removed.map((s) => `cleared ${s.id}  ${describe(s)}\n`).join('') : 'no matching silence\n');
+  // An id that matches nothing is a typo (or a silence already over): a script must not take it for done.
+  if (opts.id && removed.length === 0) {
+    process.stderr.write(`clawmedic: no active silence with id ${opts.id} (see \`clawmedic silence list\`)\n`);
+    return EXIT.failure;
+  }
   return EXIT.ok;
 }
 

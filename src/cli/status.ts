@@ -7,6 +7,7 @@ import { silentLogger } from '../logger.ts';
 import { SECTION_SCHEMAS } from '../state-sections.ts';
 import { StateFileError, StateStore } from '../state/store.ts';
 import { formatDuration } from '../util/duration.ts';
+import { staleCycleMs } from '../cadence.ts';
 import { oneLine } from '../util/text.ts';
 import { loadForCommand, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -21,6 +22,7 @@ interface CheckView {
   id: string;
   enabled: boolean;
   state: string;
+  /** Since when it is in trouble (the open incident's start), else since when it is in its state: one time per check. */
   since: string | null;
   status: string | null;
   summary: string | null;
@@ -28,7 +30,6 @@ interface CheckView {
   remedy?: string;
   lastRunAt: string | null;
   flapPct: number;
-  incidentSince?: string;
   /** The last result's numbers (a trend check's value, slope and time to its limit). */
   metrics?: Record<string, number>;
 }
@@ -42,6 +43,8 @@ interface StatusView {
   /** What is wrong with clawmedic's own files (a damaged part of the state, an unreadable silences file); exit 1 when any. */
   problems: string[];
   agent: Partial<AgentInfo> & { running: boolean };
+  /** The last check run the agent recorded; `stale` when older than twice the shortest schedule. */
+  lastCycle: { at: string; stale: boolean } | null;
   gateway: string;
   /** The OpenClaw release the checks last named (gateway.http first), where that came from, and when. */
   openclaw?: { version: string; source: string; seenAt: string };
@@ -63,8 +66,13 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
   const now = Date.now();
   const agent = store.section<Partial<AgentInfo>>('agent', () => ({}));
   const checks = checkViews(config, store);
-  const alerts = store.corrupt ? undefined : await alertSnapshot(config, store, now);
+  const alerts = store.corrupt ? undefined : withConfiguredNotifiers(await alertSnapshot(config, store, now), config);
+  const running = agent.pid ? isProcessAlive(agent.pid) : false;
+  const lastCycle = lastCycleOf(config, checks, now);
   const problems = [
+    ...(lastCycle?.stale && running
+      ? [`the last check cycle was ${ago(lastCycle.at, now)}, more than twice the shortest schedule (${formatDuration((staleCycleMs(config.checks) ?? 0) / 2)}): the agent (pid ${agent.pid}) runs but its loop looks stuck`]
+      : []),
     ...store.damaged.map((d) => `state file part ${d.part} is damaged (${d.reason}): the agent resets it at its next start and keeps a copy`),
     ...(await silencesProblem(config.silencesPath)),
   ];
@@ -75,7 +83,8 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
     corrupt: store.corrupt ?? null,
     notices: store.existed && !store.corrupt ? [...store.notices] : [],
     problems,
-    agent: { ...agent, running: agent.pid ? isProcessAlive(agent.pid) : false },
+    agent: { ...agent, running },
+    lastCycle,
     gateway: `${config.target.host}:${config.target.port}`,
     ...lastOpenclawVersion(store),
     checks,
@@ -83,7 +92,7 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
     recovery: store.corrupt ? null : await recoveryView(config, store, now),
   };
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(config.redactor.value(view), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(config.redactor.value(isoTimes(view)), null, 2)}\n`);
   } else {
     process.stdout.write(config.redactor.text(renderText(view, now)));
   }
@@ -111,7 +120,7 @@ function checkViews(config: EffectiveConfig, store: StateStore): CheckView[] {
       id,
       enabled: rc?.enabled ?? false,
       state: rec ? rec.machine.state : 'never run',
-      since: rec ? new Date(rec.machine.since).toISOString() : null,
+      since: rec ? new Date(rec.machine.incidentSince ?? rec.machine.since).toISOString() : null,
       status: last?.result.status ?? null,
       summary: last?.result.summary ?? null,
       lastRunAt: last ? new Date(last.at).toISOString() : null,
@@ -121,7 +130,6 @@ function checkViews(config: EffectiveConfig, store: StateStore): CheckView[] {
       if (last?.result.diagnosis) view.diagnosis = last.result.diagnosis;
       if (last?.result.remedy) view.remedy = last.result.remedy;
     }
-    if (rec?.machine.incidentSince) view.incidentSince = new Date(rec.machine.incidentSince).toISOString();
     if (last?.result.metrics) view.metrics = last.result.metrics;
     return view;
   });
@@ -164,7 +172,7 @@ function renderText(view: StatusView, now: number): string {
   const agent = view.agent;
   if (agent.pid) {
     const state = agent.running ? 'running' : agent.stoppedAt ? `stopped ${ago(agent.stoppedAt, now)}` : 'not running (it did not stop cleanly)';
-    out.push(`agent pid ${agent.pid} ${state}, started ${ago(agent.startedAt, now)}`);
+    out.push(`agent pid ${agent.pid} ${state}, started ${ago(agent.startedAt, now)}${view.lastCycle ? `, last check cycle ${ago(view.lastCycle.at, now)}` : ''}`);
   }
   for (const p of agent.notifierProblems ?? []) out.push(`notifier problem: ${p}`);
   out.push('');
@@ -213,4 +221,34 @@ function lastOpenclawVersion(store: StateStore): { openclaw?: NonNullable<Status
     }
   }
   return {};
+}
+
+/** The newest run any check recorded: the agent's loop was alive then. */
+function lastCycleOf(config: EffectiveConfig, checks: CheckView[], now: number): StatusView['lastCycle'] {
+  const times = checks.map((c) => (c.lastRunAt ? Date.parse(c.lastRunAt) : NaN)).filter(Number.isFinite);
+  if (!times.length) return null;
+  const at = Math.max(...times);
+  const staleMs = staleCycleMs(config.checks);
+  return { at: new Date(at).toISOString(), stale: staleMs !== undefined && now - at > staleMs };
+}
+
+/** Every configured notifier, also one that has not had an alert yet (the status command builds no notifier). */
+function withConfiguredNotifiers(snapshot: AlertSnapshot, config: EffectiveConfig): AlertSnapshot {
+  const listed = new Set(snapshot.outbox.notifiers.map((n) => n.name));
+  const missing = config.notifiers.filter((n) => !listed.has(n.name)).map((n) => ({ name: n.name, pending: 0, failed: 0, sent: 0, inFlight: false }));
+  return { ...snapshot, outbox: { ...snapshot.outbox, notifiers: [...snapshot.outbox.notifiers, ...missing] } };
+}
+
+/** Epoch milliseconds under time-named keys (createdAt, since, until...) as ISO 8601: one time format in --json. */
+export function isoTimes<T>(value: T, key = ''): T {
+  if (typeof value === 'number' && /(?:^at|At|^since|Since|^until|Until)$/.test(key) && Number.isFinite(value) && value > 0) {
+    return new Date(value).toISOString() as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => isoTimes(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: isoTimes(v, k), enumerable: true, writable: true, configurable: true });
+    return out as T;
+  }
+  return value;
 }

@@ -373,7 +373,7 @@ function permissionProblems(path: string, file: ConfigFile): Problem[] {
   return [
     {
       path,
-      message: `holds secrets as literal values (${literal.join(', ')}) and is ${mode & 0o004 ? 'world' : 'group'}-readable (mode ${mode.toString(8)}): chmod 600 it, or use "env:NAME" / "file:/path" references`,
+      message: `holds secrets as literal values (${literal.join(', ')}) and is ${mode & 0o004 ? 'world' : 'group'}-readable (mode ${mode.toString(8)}): run \`chmod 600 ${path}\`, or move them to env: references (e.g. "env:SLACK_WEBHOOK_URL", set in the service's environment file)`,
       level,
     },
   ];

@@ -17,14 +17,47 @@ export function isSecretKey(key: string): boolean {
 
 const SECRET_HEADER = /auth|token|key|secret|cookie|session|signature|password/i;
 
+/** A query parameter or path part that carries a credential (Slack/Discord webhook paths, tokens, UUIDs). */
+const SECRET_QUERY_KEY = /token|key|secret|sig|auth|pass|code|access|session/i;
+const WEBHOOK_PATH = /^\/(?:services\/|api\/webhooks\/|hooks\/|webhookb2\/|workflows\/)/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function tokenLike(part: string): boolean {
+  // Long, and mixing letters and digits: an id an attacker could not guess, not a word such as "alerts".
+  return UUID.test(part) || (part.length >= 16 && /[A-Za-z]/.test(part) && /\d/.test(part) && /^[\w.~+/=-]+$/.test(part));
+}
+
+/**
+ * Whether a literal URL holds a secret: credentials, a chat webhook path (Slack, Discord, Teams...), a
+ * token-like path part or query. `http://127.0.0.1:9000/alerts` holds none, and is no reason to refuse
+ * a config that others may read. Something that is not a URL counts as a secret, to be safe.
+ */
+export function urlHoldsSecret(value: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return true;
+  }
+  if (u.username || u.password) return true;
+  if (/(^|\.)(slack|discord|discordapp)\.com$/i.test(u.hostname) || WEBHOOK_PATH.test(u.pathname)) return true;
+  if (u.pathname.split('/').some((part) => tokenLike(decodeURIComponent(part)))) return true;
+  // A one-letter key (?k=, ?t=, ?s=) is how many services abbreviate theirs.
+  for (const [k, v] of u.searchParams) if (SECRET_QUERY_KEY.test(k) || k.length === 1 || tokenLike(v)) return true;
+  return false;
+}
+
 /**
  * The secret-bearing values of a notifier entry that are written in as literals (not env:/file:
- * references): top-level secret keys, and headers whose names say they carry credentials.
+ * references): top-level secret keys (a URL only when it holds a secret), and headers whose names say
+ * they carry credentials.
  */
 export function literalSecretsOf(entry: Record<string, unknown>): Array<{ key: string; value: string }> {
   const out: Array<{ key: string; value: string }> = [];
   for (const [k, v] of Object.entries(entry)) {
-    if (isSecretKey(k) && typeof v === 'string' && !isSecretReference(v)) out.push({ key: k, value: v });
+    if (!isSecretKey(k) || typeof v !== 'string' || isSecretReference(v)) continue;
+    if (k.toLowerCase() === 'url' && !urlHoldsSecret(v)) continue;
+    out.push({ key: k, value: v });
   }
   const headers = entry.headers;
   if (headers && typeof headers === 'object') {

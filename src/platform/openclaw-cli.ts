@@ -139,3 +139,17 @@ export function cliCallBudgetMs(checkTimeoutMs: number): number {
   const reserve = Math.min(2_000, Math.max(200, Math.round(checkTimeoutMs * 0.1)));
   return Math.max(100, checkTimeoutMs - reserve);
 }
+
+// ---- not found --------------------------------------------------------------------------------
+
+/**
+ * One line for a CLI that cannot be run, saying where to set it ("openclaw CLI not found on PATH (set
+ * openclaw.bin in clawmedic's config)"). The PATH it searched is long and only helps a debugging session:
+ * it goes to the debug log, never into a summary, diagnosis or alert.
+ */
+export function cliNotFound(cli: OpenclawCli, log?: { debug(obj: object, msg?: string): void }): string {
+  const reason = cli.notFoundReason ?? '';
+  if (reason.startsWith('configured path ')) return `openclaw CLI not usable: openclaw.bin ${reason.slice('configured path '.length)}`;
+  log?.debug({ searched: reason }, `openclaw CLI not found (${reason || 'not searched'})`);
+  return "openclaw CLI not found on PATH (set openclaw.bin in clawmedic's config)";
+}

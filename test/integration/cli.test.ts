@@ -148,7 +148,7 @@ describe('run and status', () => {
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
     const log = agent.output();
-    expect(log.match(/gateway\.port: OK -> PENDING/g)).toHaveLength(1);
+    expect(log.match(/gateway\.port: NEW -> PENDING/g)).toHaveLength(1);
     expect(log.match(/gateway\.port: PENDING -> FAILING/g)).toHaveLength(1);
     expect(log).not.toMatch(/\n\s+at /);
 

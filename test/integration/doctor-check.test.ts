@@ -1,6 +1,7 @@
 // The doctor check against the fake `openclaw` CLI, run as a real child process in its own group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCheck } from '../../checks/doctor.ts';
+import { silentLogger } from '../../src/logger.ts';
 import { findOpenclawCli } from '../../src/platform/openclaw-cli.ts';
 import {
   type FakeOpenclaw,
@@ -203,11 +204,13 @@ describe('doctor check', () => {
 
   it('is unknown with a remedy when the CLI is not installed', async () => {
     const cli = findOpenclawCli({ env: { PATH: '/nonexistent-a:/nonexistent-b' } });
-    const r = await doctorCheck.run(makeCheckContext({ openclaw: cli }));
+    const debug: string[] = [];
+    const r = await doctorCheck.run({ ...makeCheckContext({ openclaw: cli }), log: { ...silentLogger, debug: (_o: unknown, m?: string) => debug.push(m ?? '') } });
     expect(r.status).toBe('unknown');
-    // The summary stays one short line; where it looked goes into the diagnosis.
-    expect(r.summary).toBe('openclaw CLI not found: doctor cannot run');
-    expect(r.diagnosis).toContain('searched PATH: /nonexistent-a:/nonexistent-b');
+    expect(debug).toEqual(['openclaw CLI not found (searched PATH: /nonexistent-a:/nonexistent-b)']);
+    // One line that says where to set it; the PATH it searched is for --debug only.
+    expect(r.summary).toBe("doctor cannot run: openclaw CLI not found on PATH (set openclaw.bin in clawmedic's config)");
+    expect(JSON.stringify(r)).not.toContain('/nonexistent-a');
     expect(r.remedy).toMatch(/openclaw\.bin/);
   });
 

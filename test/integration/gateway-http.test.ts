@@ -154,6 +154,16 @@ describe('gateway.http', () => {
     expectExplained(result);
   });
 
+  it('quotes a channel id from the gateway for the shell in its remedy, so a hostile one pasted stays an argument', async () => {
+    const hostile = "x'; touch /tmp/pwned; echo '$(id)";
+    const gw = await startFakeGateway({ mode: 'readyz-failing', failing: [hostile] });
+    const result = await run({ port: gw.port });
+    expect(result.remedy).toContain(`openclaw channels logs --channel 'x'\\''; touch /tmp/pwned; echo '\\''$(id)' --lines 50 --json`);
+    expect(result.remedy).toContain(`--params '{"channel":"x'\\''; touch /tmp/pwned; echo '\\''$(id)"}'`);
+    const ordinary = await startFakeGateway({ mode: 'readyz-failing', failing: ['telegram'] });
+    expect((await run({ port: ordinary.port })).remedy).toContain(`openclaw gateway call channels.start --params '{"channel":"telegram"}'`);
+  });
+
   it('warns while the gateway drains (shutting down or restarting)', async () => {
     const gw = await startFakeGateway({ mode: 'draining' });
     const result = await run({ port: gw.port });

@@ -61,8 +61,8 @@ describe('slack notifier: what it posts', () => {
     expect(http).toContain('*CRIT · gateway.http · failing*');
     expect(http).toContain('GET /healthz: connection refused on 127.0.0.1:18789');
     expect(http).toContain('*Diagnosis:* Nothing listens on port 18789');
-    // Backticks from alert text are neutralised, not rendered as code.
-    expect(http).toContain('*Remedy:* Run \u02cbopenclaw gateway status\u02cb, then restart the service.');
+    // The command in the remedy keeps its code formatting; the text around it is escaped.
+    expect(http).toContain('*Remedy:* Run `openclaw gateway status`, then restart the service.');
     expect(http).toContain('since 2025-01-01T02:58:00.000Z (2m)');
     expect(port).toContain('*CRIT · gateway.port · failing*');
     expect(port).toContain('*Related:* gateway.ready: readyz not reachable');

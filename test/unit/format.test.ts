@@ -4,6 +4,7 @@ import {
   escapeAndFit,
   escapeHtml,
   escapeSlackMrkdwn,
+  escapeSlackMrkdwnKeepingCode,
   formatSubject,
   formatTitle,
   renderPlainText,
@@ -74,6 +75,10 @@ describe('escapeSlackMrkdwn', () => {
 
   it('neutralises bold, strike and code markers and boundary underscores', () => {
     expect(escapeSlackMrkdwn('*bold* ~strike~ `code` _italic_')).toBe('\u2217bold\u2217 \u223cstrike\u223c \u02cbcode\u02cb \u02cditalic\u02cd');
+    // Diagnosis and remedy: a `command` stays code (inert inside: &, <, > and @here), everything around is escaped.
+    expect(escapeSlackMrkdwnKeepingCode('*Run* `openclaw channels logs --channel \'<!channel>\' --json` then @here `x')).toBe(
+      "\u2217Run\u2217 `openclaw channels logs --channel '&lt;!channel&gt;' --json` then @\u2060here \u02cbx",
+    );
   });
 
   it('keeps underscores inside words, so env names and snake_case stay copyable', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskExecOutput, maskToken, quoteFirstLine, snippet } from '../../checks/quote.ts';
+import { execFileSync } from 'node:child_process';
+import { maskExecOutput, maskToken, quoteFirstLine, shellQuote, snippet } from '../../checks/quote.ts';
 import { Redactor } from '../../src/util/redact.ts';
 
 const TOKEN = 'gw-token-5f2c9a7e1b';
@@ -29,5 +30,15 @@ describe('quoting outside text in check results', () => {
     expect(quoteFirstLine('\n\u001b[31m  Error: request with Bearer abcdefgh12345678 refused\u001b[0m\nstack')).toBe('Error: request with Bearer *** refused');
     expect(quoteFirstLine(`${'y'.repeat(500)}\nsecond`, 100)).toHaveLength(100);
     expect(quoteFirstLine('\n\n')).toBe('');
+  });
+
+  it('shellQuote leaves plain words alone and makes anything else one inert argument', () => {
+    expect(shellQuote('telegram')).toBe('telegram');
+    expect(shellQuote('agent-database:main')).toBe('agent-database:main');
+    expect(shellQuote('-rf')).toBe("'-rf'");
+    // What bash makes of it is the word itself: no command, substitution, glob or second argument.
+    for (const word of ["x'; touch /tmp/pwned; echo '", '$(id)', '`id`', 'a b*', 'it\'s', '{"channel":"tg"}', 'line\nbreak']) {
+      expect(execFileSync('bash', ['-c', `printf '%s' ${shellQuote(word)}`], { encoding: 'utf8' })).toBe(word);
+    }
   });
 });
