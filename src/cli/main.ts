@@ -11,6 +11,8 @@ import { silenceAddCommand, silenceClearCommand, silenceListCommand } from './si
 import { testNotifyCommand } from './test-notify.ts';
 import { statusCommand } from './status.ts';
 import { trendCommand } from './trend.ts';
+import { logsCommand } from './logs.ts';
+import { bundleCommand } from './bundle.ts';
 
 function buildProgram(): Command {
   const program = new Command('clawmedic')
@@ -56,6 +58,27 @@ function buildProgram(): Command {
     .option('--json', 'print as JSON')
     .action(async (name: string | undefined, opts: { since?: string; buckets?: string; json?: boolean }) => {
       process.exitCode = await trendCommand(name, { ...globals(), ...opts });
+    });
+
+  program
+    .command('logs')
+    .description("the gateway's log lines since a time, at or above a level, across rotated files, and the known failures among them with counts")
+    .option('--since <duration>', 'how far back, e.g. 30m, 1h, 24h', '1h')
+    .option('--level <level>', 'the lowest level shown: trace, debug, info, warn, error, fatal (default: all)')
+    .option('-f, --follow', 'keep printing lines as they are written (Ctrl-C stops)')
+    .option('--json', 'one JSON object per line ({"type":"log",...}), then {"type":"summary",...}')
+    .option('-o, --output <file>', 'write to this new file (mode 0600) instead of stdout')
+    .action(async (opts: { since?: string; level?: string; follow?: boolean; json?: boolean; output?: string }) => {
+      process.exitCode = await logsCommand({ ...globals(), ...opts });
+    });
+
+  program
+    .command('bundle')
+    .description('write a .tar.gz for a bug report or a support question: status, config, check results, the recovery audit, recent gateway log lines, versions; secrets redacted')
+    .option('--since <duration>', 'how much of the gateway log, e.g. 1h, 24h', '24h')
+    .option('-o, --output <file>', 'the archive to write (a new file; default clawmedic-bundle-<host>-<time>.tar.gz here)')
+    .action(async (opts: { since?: string; output?: string }) => {
+      process.exitCode = await bundleCommand({ ...globals(), ...opts });
     });
 
   const silence = program

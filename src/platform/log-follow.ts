@@ -71,6 +71,7 @@ interface Member {
   dev: number;
   ino: number;
   size: number;
+  mtimeMs: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -102,7 +103,7 @@ export async function logFamily(path: string): Promise<{ ok: true; members: Memb
     const p = join(dir, name);
     try {
       const st = await stat(p);
-      if (st.isFile()) members.push({ path: p, dev: st.dev, ino: st.ino, size: st.size });
+      if (st.isFile()) members.push({ path: p, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
     } catch {
       // Pruned or rotated away between the listing and now: the next run sees where it went.
     }
@@ -243,6 +244,19 @@ async function readBytes(path: string, position: number, length: number): Promis
 async function headOf(path: string, length: number): Promise<{ head: string; headLen: number }> {
   const bytes = await readBytes(path, 0, Math.min(HEAD_BYTES, length));
   return { head: createHash('sha256').update(bytes).digest('hex').slice(0, 16), headLen: bytes.length };
+}
+
+/**
+ * Every line of the log `path` (and its family) in files written to since `since` (epoch ms), oldest first, and
+ * a cursor at the end to follow it from: what `clawmedic logs --since` reads. Files last written before `since`
+ * are not opened; lines within the files are for the caller to filter by their own time.
+ */
+export async function readLogSince(path: string, since: number, options: FollowOptions, onLine: (line: string, info: LineInfo) => void): Promise<FollowResult> {
+  const family = await logFamily(path);
+  if (!family.ok) return family;
+  const first = family.members.find((m) => m.mtimeMs >= since);
+  if (!first) return followLog(path, undefined, { ...options, firstReadBytes: 0 }, onLine);
+  return followLog(path, { path: first.path, dev: first.dev, ino: first.ino, offset: 0 }, options, onLine);
 }
 
 interface ReadOutcome {
