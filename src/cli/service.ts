@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { execFileGroup } from '../platform/exec.ts';
-import { ServiceError } from '../service/errors.ts';
 import { install, status, uninstall, type ServiceDeps, type ServiceRequest } from '../service/install.ts';
 import { MANAGERS, type ManagerName } from '../service/plan.ts';
 import type { GlobalOptions } from './context.ts';
@@ -48,15 +47,6 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function guarded(task: () => Promise<number>): Promise<number> {
-  try {
-    return await task();
-  } catch (err) {
-    if (err instanceof ServiceError) throw new CliError(err.message, err.exitCode);
-    throw err;
-  }
-}
-
 /** `clawmedic service install|uninstall|status`. */
 export function registerServiceCommands(program: Command, globals: () => GlobalOptions): void {
   const service = program.command('service').description('install clawmedic as a background service (systemd, launchd, pm2), remove it, or report it');
@@ -71,18 +61,18 @@ export function registerServiceCommands(program: Command, globals: () => GlobalO
     .option('--dry-run', 'print the unit and what would be done; change nothing')
     .option('--force', 'replace an installed unit without asking')
     .action(async (flags: ServiceFlags) => {
-      process.exitCode = await guarded(() => install({ ...request(flags, globals()), confirm }, deps));
+      process.exitCode = await install({ ...request(flags, globals()), confirm }, deps);
     });
   common(service.command('uninstall'))
     .description('stop and disable the service and remove its unit (the env file and the state are kept)')
     .option('--dry-run', 'print what would be done; change nothing')
     .action(async (flags: ServiceFlags) => {
-      process.exitCode = await guarded(() => uninstall(request(flags, globals()), deps));
+      process.exitCode = await uninstall(request(flags, globals()), deps);
     });
   common(service.command('status'))
     .description('installed, enabled, running, its pid and last exit; exit 0 only when it runs')
     .option('--json', 'print as JSON')
     .action(async (flags: ServiceFlags) => {
-      process.exitCode = await guarded(() => status(request(flags, globals()), deps, Boolean(flags.json)));
+      process.exitCode = await status(request(flags, globals()), deps, Boolean(flags.json));
     });
 }

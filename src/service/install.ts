@@ -8,7 +8,7 @@ import { configPathFor, loadConfig, type Problem } from '../config/load.ts';
 import { findOpenclawCli } from '../platform/openclaw-cli.ts';
 import { currentAccount, gatewayAccount, type Account, type AccountGuess } from './account.ts';
 import { ensureEnvFile, envFileModeProblem, readEnvFile } from './env-file.ts';
-import { ServiceError } from './errors.ts';
+import { CliError } from '../cli/errors.ts';
 import { launchd } from './launchd.ts';
 import { commandLine, COMMAND_TIMEOUT_MS, firstWords, which, type Command, type ManagerEnv, type ServiceManager, type ServiceStatus } from './manager.ts';
 import { buildPlan, ENV_FILE_NAME, MANAGERS, targetFor, type ManagerName, type Scope, type ServicePlan, type ServiceTarget } from './plan.ts';
@@ -48,13 +48,13 @@ export interface ServiceDeps {
 /** --manager, else what this host runs: launchd on macOS, a running systemd, else pm2 when it is on PATH. */
 export function chooseManager(req: ServiceRequest, deps: ServiceDeps): ManagerName {
   if (req.manager) {
-    if (!MANAGERS.includes(req.manager)) throw new ServiceError(`unknown manager "${req.manager}" (use ${MANAGERS.join(', ')})`);
+    if (!MANAGERS.includes(req.manager)) throw new CliError(`unknown manager "${req.manager}" (use ${MANAGERS.join(', ')})`);
     return req.manager;
   }
   if ((deps.platform ?? process.platform) === 'darwin') return 'launchd';
   if (existsSync('/run/systemd/system') || req.root) return 'systemd';
   if (which('pm2', deps.env)) return 'pm2';
-  throw new ServiceError('no service manager found: systemd is not running and pm2 is not on PATH; pick one with --manager (--dry-run prints the unit to install by hand)');
+  throw new CliError('no service manager found: systemd is not running and pm2 is not on PATH; pick one with --manager (--dry-run prints the unit to install by hand)');
 }
 
 function chooseScope(req: ServiceRequest, manager: ManagerName, installer: Account): Scope {
@@ -81,7 +81,7 @@ function validated(given: { configPath?: string }, env: NodeJS.ProcessEnv, root:
   const fatal = loaded.problems.filter((p) => p.level === 'error' && !unsetVar(p));
   if (!loaded.config || fatal.length) {
     const list = (fatal.length ? fatal : loaded.problems).map((p) => `  ${p.path}: ${p.message}`).join('\n');
-    throw new ServiceError(`invalid config ${path}: fix it before installing the service (nothing installed):\n${list}`, 2);
+    throw new CliError(`invalid config ${path}: fix it before installing the service (nothing installed):\n${list}`, 2);
   }
   const unset = [...new Set([...envReferences(loaded.config.file)].filter((n) => !(n in envFileVars) && !env[n]))];
   return { config: loaded.config, unset };
@@ -122,7 +122,7 @@ async function run(cmds: Command[], m: ManagerEnv): Promise<void> {
     const res = await m.exec(c.file, c.args, { timeoutMs: COMMAND_TIMEOUT_MS, env: m.env });
     if (res.code !== 0 && !c.mayFail) {
       const why = res.timedOut ? `did not finish within ${COMMAND_TIMEOUT_MS / 1000} s` : `exit ${res.code ?? res.signal}: ${firstWords(res.stderr) || firstWords(res.stdout)}`;
-      throw new ServiceError(`${commandLine(c)} failed (${why})`);
+      throw new CliError(`${commandLine(c)} failed (${why})`);
     }
   }
 }
@@ -140,7 +140,7 @@ async function writable(dir: string, plan: ServiceTarget): Promise<void> {
     await access(at, constants.W_OK);
   } catch {
     const hint = plan.scope === 'system' ? 'run it as root (sudo), or use --user' : 'run it as the user who owns it';
-    throw new ServiceError(`no permission to write ${dir} (${at} is not writable): ${hint}; nothing installed`);
+    throw new CliError(`no permission to write ${dir} (${at} is not writable): ${hint}; nothing installed`);
   }
 }
 
@@ -160,12 +160,12 @@ export async function install(req: ServiceRequest, deps: ServiceDeps): Promise<n
   const why = manager.unavailable(plan, m);
   if (why) {
     deps.out(text.endsWith('\n') ? text : `${text}\n`);
-    throw new ServiceError(`${why}; nothing installed. To install by hand: save the ${plan.manager} file above as ${unitPath} and run: ${manager.enable(plan, m).map(commandLine).join(' && ')}`);
+    throw new CliError(`${why}; nothing installed. To install by hand: save the ${plan.manager} file above as ${unitPath} and run: ${manager.enable(plan, m).map(commandLine).join(' && ')}`);
   }
   const exists = existsSync(unitPath) || (await manager.registered?.(plan, m)) === true;
   if (exists && !req.force) {
     const yes = req.confirm ? await req.confirm(`clawmedic is already installed (${unitPath}). Replace it?`) : false;
-    if (!yes) throw new ServiceError(`clawmedic is already installed as a ${describe} (${unitPath}): --force replaces it, \`clawmedic service uninstall\` removes it`);
+    if (!yes) throw new CliError(`clawmedic is already installed as a ${describe} (${unitPath}): --force replaces it, \`clawmedic service uninstall\` removes it`);
   }
   await writable(dirname(unitPath), plan);
   await writable(dirname(envFile), plan);
@@ -191,7 +191,7 @@ export async function install(req: ServiceRequest, deps: ServiceDeps): Promise<n
     if (envCreated) await unlink(envFile).catch(() => undefined);
     for (const made of [madeDir, madeEnvDir]) if (made) await rm(made, { recursive: true }).catch(() => undefined);
     const what = err instanceof Error ? err.message : String(err);
-    throw new ServiceError(`${what}; ${previous !== undefined ? 'the previous unit was put back' : 'nothing installed'}`);
+    throw new CliError(`${what}; ${previous !== undefined ? 'the previous unit was put back' : 'nothing installed'}`);
   }
 
   deps.out(`installed clawmedic as a ${describe}: ${unitPath}\n`);
@@ -239,7 +239,7 @@ export async function uninstall(req: ServiceRequest, deps: ServiceDeps): Promise
   const m: ManagerEnv = { exec: deps.exec, env: deps.env, ...(req.root ? { root: req.root } : {}) };
   const unitPath = where(req.root, target.unitPath);
   const known = existsSync(unitPath) || (await manager.registered?.(target, m)) === true;
-  if (!known) throw new ServiceError(`clawmedic is not installed as a ${target.manager} ${target.scope} service (no ${unitPath})`);
+  if (!known) throw new CliError(`clawmedic is not installed as a ${target.manager} ${target.scope} service (no ${unitPath})`);
   const steps = [...manager.disable(target, m), ...(manager.afterRemove?.(target, m) ?? [])];
   if (req.dryRun) {
     deps.out(`dry run: would run ${manager.disable(target, m).map(commandLine).join(' && ')}, remove ${unitPath}${steps.length > 1 ? `, then ${manager.afterRemove?.(target, m).map(commandLine).join(' && ')}` : ''}\n`);
@@ -250,7 +250,7 @@ export async function uninstall(req: ServiceRequest, deps: ServiceDeps): Promise
   if (why) deps.note(`note: ${why}: only the file is removed`);
   else await run(manager.disable(target, m), m);
   await unlink(unitPath).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw new ServiceError(`cannot remove ${unitPath} (${err.code ?? 'error'})`);
+    if (err.code !== 'ENOENT') throw new CliError(`cannot remove ${unitPath} (${err.code ?? 'error'})`);
   });
   if (!why) await run(manager.afterRemove?.(target, m) ?? [], m);
   deps.out(`removed the ${target.manager} ${target.scope} service: ${unitPath}\n`);

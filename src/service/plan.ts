@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EffectiveConfig } from '../config/load.ts';
 import type { Account, AccountGuess } from './account.ts';
-import { ServiceError } from './errors.ts';
+import { CliError } from '../cli/errors.ts';
 
 export type ManagerName = 'systemd' | 'launchd' | 'pm2';
 export const MANAGERS: readonly ManagerName[] = ['systemd', 'launchd', 'pm2'];
@@ -87,7 +87,7 @@ export function readGroups(path = '/etc/group'): Map<number, string> {
 
 export function buildPlan(i: PlanInputs): ServicePlan {
   const warnings: string[] = [];
-  if (i.manager === 'pm2' && i.scope === 'system') throw new ServiceError('pm2 runs its apps as the user who runs pm2: install with --user as the gateway\'s user');
+  if (i.manager === 'pm2' && i.scope === 'system') throw new CliError('pm2 runs its apps as the user who runs pm2: install with --user as the gateway\'s user');
   // A user service runs as its installer; a system one as the gateway's user when it can be told.
   const account = i.scope === 'user' || !i.gateway || i.gateway.account.uid === i.installer.uid ? i.installer : i.gateway.account;
   if (i.gateway && i.gateway.account.uid !== account.uid) {

@@ -2,7 +2,7 @@
 // control character (a newline in a path could add a directive) is refused, never escaped.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServiceError } from './errors.ts';
+import { CliError } from '../cli/errors.ts';
 import type { ServicePlan } from './plan.ts';
 
 export const TEMPLATES = {
@@ -16,14 +16,14 @@ export function loadTemplate(root: string, manager: keyof typeof TEMPLATES): str
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ServiceError(`cannot read the template ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliError(`cannot read the template ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
 /** Refuses text that could break out of its line or field. */
 function plain(value: string, what: string): string {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new ServiceError(`${what} contains a control character (${JSON.stringify(value)}); refusing to write it into a service file`);
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new CliError(`${what} contains a control character (${JSON.stringify(value)}); refusing to write it into a service file`);
   return value;
 }
 
@@ -44,7 +44,7 @@ export function fill(template: string, values: Record<string, string>, scope: 'u
     out.push(
       line.replace(/\{\{([A-Z_]+)\}\}/g, (_, key: string) => {
         const v = values[key];
-        if (v === undefined) throw new ServiceError(`template placeholder {{${key}}} has no value`);
+        if (v === undefined) throw new CliError(`template placeholder {{${key}}} has no value`);
         return v;
       }),
     );

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exec } from '../contracts.ts';
-import { ServiceError } from './errors.ts';
+import { CliError } from '../cli/errors.ts';
 
 export const MIN_NODE_MAJOR = 24;
 
@@ -20,7 +20,7 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
     }
     dir = dirname(dir);
   }
-  throw new ServiceError(`cannot find clawmedic's package.json above ${from}`);
+  throw new CliError(`cannot find clawmedic's package.json above ${from}`);
 }
 
 export interface NodeChoice {
@@ -61,7 +61,7 @@ export async function chooseNode(opts: ChooseNodeOptions): Promise<NodeChoice> {
     const found = res.code === 0 ? res.stdout.trim() : '';
     if (found && majorOf(found) >= MIN_NODE_MAJOR) return { path: real, version: found.replace(/^v/, ''), source: 'project' };
   }
-  throw new ServiceError(
+  throw new CliError(
     `the service needs Node.js ${MIN_NODE_MAJOR} or newer: this is Node ${version} (${execPath})${real ? `, and ${real} is not ${MIN_NODE_MAJOR} either` : `, and ${shipped} is missing`}; ` +
       `run the install with Node ${MIN_NODE_MAJOR} (or \`npm ci\` in ${opts.root} for its own)`,
   );
@@ -73,6 +73,6 @@ export async function chooseNode(opts: ChooseNodeOptions): Promise<NodeChoice> {
  */
 export function entryPoint(root: string): string {
   const built = join(root, 'dist', 'src', 'cli', 'main.js');
-  if (!existsSync(built)) throw new ServiceError(`${built} is missing: run \`npm ci\` (or \`npm run build\`) in ${root} first; the service runs the built code`);
+  if (!existsSync(built)) throw new CliError(`${built} is missing: run \`npm ci\` (or \`npm run build\`) in ${root} first; the service runs the built code`);
   return join(root, 'bin', 'clawmedic.cjs');
 }

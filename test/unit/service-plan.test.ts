@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Exec } from '../../src/contracts.ts';
-import { ServiceError } from '../../src/service/errors.ts';
+import { CliError } from '../../src/cli/errors.ts';
 import { parseEnvFile } from '../../src/service/env-file.ts';
 import { parseLaunchctlPrint } from '../../src/service/launchd.ts';
 import { buildPlan, type PlanInputs } from '../../src/service/plan.ts';
@@ -66,7 +66,7 @@ describe('service plan', () => {
     expect(unit).not.toContain('User='); // a user unit runs as its owner
     expect(unit).not.toContain('ProtectSystem');
     const bad = buildPlan(inputs({ entry: '/opt/x\nExecStartPre=/bin/rm -rf /' }));
-    expect(() => renderSystemd(template, bad)).toThrow(ServiceError);
+    expect(() => renderSystemd(template, bad)).toThrow(CliError);
     expect(() => renderSystemd(template, bad)).toThrow(/control character/);
     expect(() => fill('{{MISSING}}', {}, 'user')).toThrow(/no value/);
   });
