@@ -1,7 +1,7 @@
 // `clawmedic service install|uninstall|status`: renders a unit from deploy/, writes it, has the manager
 // enable it; on any failure puts back what was there, so nothing is left half-written.
 import { existsSync } from 'node:fs';
-import { access, constants, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { access, chown, constants, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Exec } from '../contracts.ts';
 import { configPathFor, loadConfig, type Problem } from '../config/load.ts';
@@ -174,6 +174,10 @@ export async function install(req: ServiceRequest, deps: ServiceDeps): Promise<n
   const madeDir = await mkdir(dirname(unitPath), { recursive: true });
   // The config's directory (~/.openclaw) may not exist yet when the embedded default is used.
   const madeEnvDir = await mkdir(dirname(envFile), { recursive: true, mode: 0o700 });
+  // Made by root for the gateway's user: theirs, or the agent could not write its state there.
+  if (madeEnvDir && process.getuid?.() === 0 && plan.account.uid !== 0) {
+    for (let d = dirname(envFile); d.startsWith(madeEnvDir); d = dirname(d)) await chown(d, plan.account.uid, plan.account.gid);
+  }
   let envCreated = false;
   try {
     if (exists) await run(manager.disable(plan, m), m);

@@ -171,6 +171,17 @@ describe('service install: into a temporary root, no running systemd needed', ()
     expect(await readdir(root)).toEqual([]);
   });
 
+  it('a manager command that fails: the unit and the env file it created are taken back', async () => {
+    home = await makeCliHome();
+    const bin = await temp('clawmedic-fake-pm2-');
+    // A pm2 that refuses everything, as a broken install would.
+    await writeFile(join(bin, 'pm2'), '#!/bin/sh\necho "pm2: daemon cannot start" >&2\nexit 1\n', { mode: 0o755 });
+    const res = await home.run(['service', 'install', '--manager', 'pm2'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${join(bin, 'pm2')} start ${join(home.dir, 'clawmedic.pm2.config.cjs')} failed (exit 1: pm2: daemon cannot start); nothing installed`);
+    expect(await readdir(home.dir)).toEqual([]);
+  });
+
   it('usage errors exit 1 with one line', async () => {
     home = await makeCliHome();
     const both = await home.run(['service', 'install', '--user', '--system', '--dry-run']);
