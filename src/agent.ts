@@ -346,6 +346,9 @@ export class Agent {
       if (transition.from === 'ok') for (const cause of rc.explainedBy) this.scheduler?.runNow(cause);
     }
     const state = this.store.check(id)?.machine.state;
+    // While the thresholds decide, the next result is wanted sooner than the schedule gives it: a failure is
+    // confirmed (or a recovery told) in seconds, then the check goes back to its schedule.
+    if (rc.retryMs !== undefined && (state === 'pending' || state === 'recovering')) this.scheduler?.retry(id, Math.max(0, rc.retryMs - outcome.durationMs));
     if (state) this.tell((l) => l.onResult?.(id, result, state));
     this.tell((l) => l.onCycle?.(id, outcome.at));
     this.faults.clear(`cycle:${id}`);

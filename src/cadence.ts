@@ -22,18 +22,22 @@ export function staleCycleMs(checks: readonly ResolvedCheck[]): number | undefin
 }
 
 /**
- * When the first alert can come, for the check that runs most often: its failureThreshold-th failed run
- * comes (threshold - 1) to threshold periods after the failure starts, then the batch window passes.
- * "a failure is alerted after 3 failed runs: about 70-100 s at gateway.port's 30 s schedule".
+ * When the first alert can come, for the check that runs most often: its first failed run comes within
+ * one period of the failure, the next ones a retry interval apart (a period apart without retries), then
+ * the batch window passes. "a failure is alerted after 3 failed runs: about 26-56 s at gateway.port's 30 s
+ * schedule, retried every 8 s".
  */
 export function firstAlertText(config: EffectiveConfig): string | undefined {
   const fastest = fastestCheck(config.checks, true);
   if (!fastest) return undefined;
   const n = fastest.rc.machine.failureThreshold;
   const batch = config.file.alerting.batchWindow;
-  const min = (n - 1) * fastest.periodMs + batch;
-  const max = n * fastest.periodMs + batch;
+  const retryMs = n > 1 ? fastest.rc.retryMs : undefined;
+  const step = retryMs ?? fastest.periodMs;
+  const min = (n - 1) * step + batch;
+  const max = fastest.periodMs + (n - 1) * step + batch;
   const range = max < 600_000 ? `${Math.round(min / 1000)}-${Math.round(max / 1000)} s` : `${formatDuration(min)}-${formatDuration(max)}`;
   const every = fastest.periodMs < 600_000 ? `${Math.round(fastest.periodMs / 1000)} s` : formatDuration(fastest.periodMs);
-  return `a failure is alerted after ${n} failed run${n > 1 ? 's' : ''}: about ${range} at ${fastest.rc.check.id}'s ${every} schedule`;
+  const retried = retryMs !== undefined ? `, retried every ${retryMs < 600_000 ? `${Math.round(retryMs / 1000)} s` : formatDuration(retryMs)}` : '';
+  return `a failure is alerted after ${n} failed run${n > 1 ? 's' : ''}: about ${range} at ${fastest.rc.check.id}'s ${every} schedule${retried}`;
 }

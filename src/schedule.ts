@@ -78,6 +78,10 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   private readonly running = new Map<string, Promise<void>>();
+  /** Tasks whose current run is an extra one (runNow, retry): a regular firing meeting it is expected, not a slow run. */
+  private readonly extraRuns = new Set<string>();
+  /** One pending retry per task (see retry()). */
+  private readonly retries = new Map<string, LongTimer>();
   private readonly timers = new Set<LongTimer>();
   private readonly crons: Cron[] = [];
   private readonly stopController = new AbortController();
@@ -113,7 +117,34 @@ export class Scheduler {
   runNow(id: string): void {
     const task = this.tasks.find((t) => t.id === id);
     if (!task || !this.started || this.stopController.signal.aborted || this.running.has(id)) return;
-    this.fire(task, { jitter: false });
+    this.fire(task, { jitter: false, extra: true });
+  }
+
+  /**
+   * Runs a task once more after delayMs, without jitter, besides its schedule (a result that changed is
+   * confirmed or refuted sooner). A later call replaces a retry still waiting; a retry that comes while the
+   * task runs is dropped, that run standing for it.
+   */
+  retry(id: string, delayMs: number): void {
+    const task = this.tasks.find((t) => t.id === id);
+    if (!task || !this.started || this.stopController.signal.aborted) return;
+    const waiting = this.retries.get(id);
+    if (waiting) {
+      waiting.clear();
+      this.timers.delete(waiting);
+    }
+    const timer = longTimeout(() => {
+      this.retries.delete(id);
+      this.timers.delete(timer);
+      if (!this.running.has(id)) this.fire(task, { jitter: false, extra: true });
+    }, delayMs);
+    this.retries.set(id, timer);
+    this.timers.add(timer);
+  }
+
+  /** Whether a retry of the task is waiting (for tests). */
+  hasRetry(id: string): boolean {
+    return this.retries.has(id);
   }
 
   /** Whether a task is mid-run (for status and tests). */
@@ -127,6 +158,7 @@ export class Scheduler {
     for (const t of this.timers) t.clear();
     // Stryker disable next-line CallExpression: the timers are cleared already and a stopped scheduler adds none
     this.timers.clear();
+    this.retries.clear();
     this.stopController.abort();
     const pending = [...this.running.values()];
     // Stryker disable next-line ConditionalExpression: a shortcut; racing allSettled([]) ends at once too, and the grace timer is cleared
@@ -150,13 +182,15 @@ export class Scheduler {
     });
   }
 
-  private fire(task: ScheduledTask, { jitter: withJitter = true } = {}): void {
+  private fire(task: ScheduledTask, { jitter: withJitter = true, extra = false } = {}): void {
     // Stryker disable next-line ConditionalExpression: nothing calls fire() after stop(): the crons are stopped, the timers cleared and runNow() checks
     if (this.stopController.signal.aborted) return;
     if (this.running.has(task.id)) {
-      this.options.onSkip?.(task.id);
+      if (!this.extraRuns.has(task.id)) this.options.onSkip?.(task.id);
       return;
     }
+    if (extra) this.extraRuns.add(task.id);
+    else this.extraRuns.delete(task.id);
     const jitter = withJitter && task.jitterMs > 0 ? Math.floor(this.random() * task.jitterMs) : 0;
     const run = (async () => {
       if (jitter > 0) await this.sleep(jitter);
@@ -164,7 +198,10 @@ export class Scheduler {
       await task.run(this.stopController.signal);
     })()
       .catch((err: unknown) => this.options.onError?.(task.id, err))
-      .finally(() => this.running.delete(task.id));
+      .finally(() => {
+        this.running.delete(task.id);
+        this.extraRuns.delete(task.id);
+      });
     this.running.set(task.id, run);
   }
 

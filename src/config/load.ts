@@ -32,6 +32,11 @@ export interface ResolvedCheck {
   timeoutMs: number;
   jitterMs: number;
   machine: MachineConfig;
+  /**
+   * How soon the check runs again after a result that leaves it PENDING or RECOVERING (the thresholds
+   * deciding): never below its timeout; absent when off or no sooner than its schedule.
+   */
+  retryMs?: number;
   options: Record<string, unknown>;
   dependsOn: string[];
   /** Checks that may cause this one's failure (Check.explainedBy), enabled ones only. */
@@ -269,9 +274,11 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
     for (const dep of entry.dependsOn ?? []) {
       if (!known.has(dep)) problems.push({ path: `${at}.dependsOn`, message: `unknown check "${dep}"`, level: 'error' });
     }
+    const retryMs = retryDelay(entry.retryInterval ?? file.defaults.retryInterval, timeoutMs, period);
     resolved.push({
       check,
       enabled: entry.enabled !== false,
+      ...(retryMs !== undefined ? { retryMs } : {}),
       schedule,
       timeoutMs,
       // Default jitter: a tenth of the period, at most 5 s, so checks of many hosts don't fire in lockstep.
@@ -287,6 +294,13 @@ function resolveChecks(file: ConfigFile, problems: Problem[]): ResolvedCheck[] {
     });
   }
   return resolved;
+}
+
+/** The retry interval in force: 0 is off; never below the timeout (runs must not overlap); off when the schedule is as soon. */
+function retryDelay(intervalMs: number, timeoutMs: number, periodMs: number): number | undefined {
+  if (intervalMs <= 0) return undefined;
+  const ms = Math.max(intervalMs, timeoutMs);
+  return ms < periodMs ? ms : undefined;
 }
 
 /** Which key a parseSchedule error is about: the time zone is checked first and named in the message. */

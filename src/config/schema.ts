@@ -54,6 +54,12 @@ const flapping = z
   })
   .refine((f) => f.lowPct < f.highPct, { message: 'lowPct must be lower than highPct', path: ['lowPct'] });
 
+/** How soon a check runs again while its thresholds decide (0: only on its schedule). */
+const retryInterval = durationUpTo(3_600_000).meta({
+  description: 'After a change of result, run again this soon until the threshold decides (default 2s; never below the timeout; 0: only on schedule)',
+});
+export const DEFAULT_RETRY_INTERVAL_MS = 2_000;
+
 const checkEntry = z.strictObject({
   enabled: z.boolean().optional(),
   schedule: z
@@ -66,6 +72,7 @@ const checkEntry = z.strictObject({
   jitter: durationUpTo(3_600_000).optional(),
   failureThreshold: z.number().int().min(1).max(100).optional(),
   successThreshold: z.number().int().min(1).max(100).optional(),
+  retryInterval: retryInterval.optional(),
   dependsOn: z.array(z.string()).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
@@ -123,9 +130,10 @@ export const configSchema = z
       .strictObject({
         failureThreshold: z.number().int().min(1).max(100).default(3),
         successThreshold: z.number().int().min(1).max(100).default(2),
+        retryInterval: retryInterval.default(DEFAULT_RETRY_INTERVAL_MS),
         flapping: flapping.default({ enabled: true, window: 21, highPct: 50, lowPct: 25 }),
       })
-      .default({ failureThreshold: 3, successThreshold: 2, flapping: { enabled: true, window: 21, highPct: 50, lowPct: 25 } }),
+      .default({ failureThreshold: 3, successThreshold: 2, retryInterval: DEFAULT_RETRY_INTERVAL_MS, flapping: { enabled: true, window: 21, highPct: 50, lowPct: 25 } }),
     checks: z.record(z.string(), checkEntry).default({}),
     recovery: recoverySchema,
     service: serviceSchema,

@@ -21,6 +21,16 @@ function installExitHook(): void {
     }
   });
 }
+
+/**
+ * Whether a process group is one clawmedic started and is still running (an openclaw CLI call, a firewall
+ * tool): its processes, and those they start, are clawmedic's own commands, never the gateway, whatever they
+ * call themselves (the openclaw CLI's worker retitles itself `openclaw` and carries the install's environment).
+ */
+export function isOwnProcessGroup(pgid: number): boolean {
+  return liveGroups.has(pgid);
+}
+
 /** After SIGTERM to the group, how long before SIGKILL. */
 const KILL_GRACE_MS = 2_000;
 

@@ -38,3 +38,10 @@ export function parseStartTicks(text: string, path = 'stat'): ProcessStartReadin
   if (!Number.isSafeInteger(startTicks)) return { ok: false, kind: 'malformed', message: `field 22 (starttime) of ${path} is out of range: ${raw.slice(0, 40)}` };
   return { ok: true, startTicks };
 }
+
+/** Parent pid and process group (fields 4 and 5 of /proc/<pid>/stat); undefined when the process is gone or the file unreadable. */
+export async function readProcessParentage(pid: number, procRoot = '/proc'): Promise<{ ppid: number; pgrp: number } | undefined> {
+  const text = await readFile(join(procRoot, String(pid), 'stat'), 'utf8').catch(() => undefined);
+  const [, ppid, pgrp] = text?.slice(text.lastIndexOf(')') + 1).trim().split(/\s+/) ?? [];
+  return ppid !== undefined && pgrp !== undefined && /^\d+$/.test(ppid) && /^\d+$/.test(pgrp) ? { ppid: Number(ppid), pgrp: Number(pgrp) } : undefined;
+}

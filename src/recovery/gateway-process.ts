@@ -17,7 +17,8 @@ import type { GatewayTarget } from '../contracts.ts';
 import { locateOpenclaw } from '../config/discover.ts';
 import { isGatewayProcess, looksLikeOpenclaw, ownerRole } from '../platform/openclaw-process.ts';
 import { findPortOwner, readProcessInfo, type ListenSocket, type PortOwnerLookup, type ProcessInfo } from '../platform/port-owner.ts';
-import { readProcessStart } from '../platform/proc-stat.ts';
+import { isOwnProcessGroup } from '../platform/exec.ts';
+import { readProcessParentage, readProcessStart } from '../platform/proc-stat.ts';
 
 /** How a gateway process was found. */
 export type FoundBy = 'listener' | 'state-lock' | 'command-line' | 'environment';
@@ -129,7 +130,24 @@ async function verified(pid: number, procRoot: string): Promise<{ info: ProcessI
   if (pid === process.pid) return undefined;
   const [info, start] = await Promise.all([readProcessInfo(pid, procRoot), readProcessStart(pid, procRoot)]);
   if (!info || info.state === 'Z' || info.state === 'X' || !looksLikeOpenclaw(info)) return undefined;
+  if (await runByClawmedic(pid, procRoot)) return undefined;
   return { info, ...(start.ok ? { startTicks: start.startTicks } : {}) };
+}
+
+/**
+ * Whether a process belongs to a command clawmedic's own checks run (`openclaw config validate`, `secrets
+ * audit`...): the real CLI's worker retitles itself `openclaw`, carries this install's environment and sits
+ * in a session of its own, under the CLI process clawmedic started in one of its process groups.
+ */
+async function runByClawmedic(pid: number, procRoot: string): Promise<boolean> {
+  let p: number = pid;
+  for (let depth = 0; depth < 4 && p > 1; depth++) {
+    const ids = await readProcessParentage(p, procRoot);
+    if (!ids) return false;
+    if (isOwnProcessGroup(ids.pgrp)) return true;
+    p = ids.ppid;
+  }
+  return false;
 }
 
 /**

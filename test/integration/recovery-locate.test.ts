@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gatewayPortCheck } from '../../checks/gateway-port.ts';
 import type { GatewayTarget } from '../../src/contracts.ts';
+import { execFileGroup } from '../../src/platform/exec.ts';
 import { readProcessStart } from '../../src/platform/proc-stat.ts';
 import { locateGateway } from '../../src/recovery/gateway-process.ts';
 import { freePort, startFakeGateway, startForeignListener, stopAllChildren, testContext, wedge } from '../fixtures/gateway-harness.ts';
@@ -167,5 +168,42 @@ describe('gateway.port on a wedged gateway', () => {
     const result = await gatewayPortCheck.run(testContext({ port: gw.port, target: { openclawStateDir: stateDir, openclawConfigPath: join(stateDir, 'openclaw.json') } }));
     expect(result.summary).toBe(`nothing listening on 127.0.0.1:${gw.port} (gateway down)`);
     expect(result.details).not.toHaveProperty('wedged');
+  });
+});
+
+describe("clawmedic's own openclaw CLI runs", () => {
+  it("are never taken for a wedged gateway, though their worker retitles itself `openclaw` and carries this install's environment", async () => {
+    const stateDir = join(temp.dir, '.openclaw');
+    const port = await freePort();
+    const target = targetFor(stateDir, port);
+    // What the real 2026.9.6 CLI looks like while `openclaw config validate` (or `secrets audit`) runs: its worker
+    // retitles itself `openclaw`, in a session of its own, under the CLI process clawmedic started.
+    const env = { ...process.env, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_GATEWAY_PORT: String(port) };
+    const worker = "process.title = 'openclaw'; setInterval(() => {}, 1e6);";
+    const pidFile = join(temp.dir, 'worker.pid');
+    const cli =
+      `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(worker)}], { detached: true, stdio: 'ignore' });` +
+      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setInterval(() => {}, 1e6);`;
+    const ac = new AbortController();
+    const own = execFileGroup(process.execPath, ['-e', cli], { timeoutMs: 30_000, signal: ac.signal, env });
+    const other = spawn(process.execPath, ['-e', worker], { env, stdio: 'ignore' });
+    spawned.push(other);
+    let workerPid: number | undefined;
+    try {
+      // Both retitled: the other one (a run nobody in this process started) is found; clawmedic's own is not.
+      let loc = await locateGateway(target);
+      for (let i = 0; i < 40 && (loc.processes.length === 0 || workerPid === undefined); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        workerPid ??= Number(await readFile(pidFile, 'utf8').catch(() => '')) || undefined;
+        loc = await locateGateway(target);
+      }
+      expect(workerPid).toBeDefined();
+      expect(loc.processes.map((p) => p.pid)).toEqual([other.pid]);
+    } finally {
+      ac.abort();
+      await own;
+      // Its own session: the group kill does not reach it.
+      killIfAlive(workerPid);
+    }
   });
 });

@@ -451,3 +451,95 @@ describe('Scheduler housekeeping', () => {
     await s.stop();
   });
 });
+
+describe('Scheduler.retry', () => {
+  const T0 = Date.parse('2026-01-05T00:00:00.000Z');
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const every = (ms: number): ScheduleSpec => ({ kind: 'interval', everyMs: ms, text: `${ms}ms` });
+
+  it('runs a task once more after the delay, without jitter, and keeps its schedule', async () => {
+    const starts: number[] = [];
+    const s = new Scheduler({ random: () => 0.9 });
+    s.add({ id: 't', spec: every(30_000), jitterMs: 0, run: async () => void starts.push(Date.now() - T0) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(0);
+    s.retry('t', 2_000);
+    expect(s.hasRetry('t')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(starts).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([0, 2_000]);
+    expect(s.hasRetry('t')).toBe(false);
+    // The schedule is not moved by the retry.
+    await vi.advanceTimersByTimeAsync(28_000);
+    expect(starts).toEqual([0, 2_000, 30_000]);
+    await s.stop();
+  });
+
+  it('a later retry replaces one still waiting: one extra run, at the later time', async () => {
+    const starts: number[] = [];
+    const s = new Scheduler({ runAtStart: false });
+    s.add({ id: 't', spec: every(60_000), jitterMs: 0, run: async () => void starts.push(Date.now() - T0) });
+    s.start();
+    s.retry('t', 5_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    s.retry('t', 1_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(starts).toEqual([2_000]);
+    await s.stop();
+  });
+
+  it('drops a retry that comes while the task runs, and a regular firing meeting a retry run is not reported as skipped', async () => {
+    const starts: number[] = [];
+    const skipped: string[] = [];
+    const s = new Scheduler({ runAtStart: false, onSkip: (id) => skipped.push(id) });
+    s.add({
+      id: 't',
+      spec: every(10_000),
+      jitterMs: 0,
+      run: async () => {
+        starts.push(Date.now() - T0);
+        await new Promise((r) => setTimeout(r, 3_000));
+      },
+    });
+    s.start();
+    s.retry('t', 8_000); // runs 8-11 s: the regular firing at 10 s meets it
+    await vi.advanceTimersByTimeAsync(10_500);
+    s.retry('t', 100); // comes at 10.6 s, while the retry run still goes
+    await vi.advanceTimersByTimeAsync(9_499);
+    expect(starts).toEqual([8_000]);
+    expect(skipped).toEqual([]);
+    // The schedule goes on as before.
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([8_000, 20_000]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    await s.stop();
+  });
+
+  it('stop() drops a retry still waiting, and a retry asked for after stop() never runs', async () => {
+    const starts: number[] = [];
+    const s = new Scheduler({ runAtStart: false });
+    s.add({ id: 't', spec: every(60_000), jitterMs: 0, run: async () => void starts.push(Date.now() - T0) });
+    s.start();
+    s.retry('t', 1_000);
+    await s.stop();
+    s.retry('t', 1_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(starts).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ignores a retry for a task it does not know', async () => {
+    const s = new Scheduler({ runAtStart: false });
+    s.add({ id: 't', spec: every(60_000), jitterMs: 0, run: async () => {} });
+    s.start();
+    s.retry('other', 1_000);
+    expect(s.hasRetry('other')).toBe(false);
+    await s.stop();
+  });
+});
