@@ -267,6 +267,13 @@ export interface Notifier {
   timeoutMs?: number;
   /** Delivers the batch or throws TransientError / PermanentError. */
   send(batch: AlertBatch, signal: AbortSignal): Promise<void>;
+  /**
+   * Work between sends (Alertmanager's re-posting of what fires), started by the agent's alert router
+   * with what it watches; a one-shot command (test-notify) never starts it.
+   */
+  start?(watching: { host: string; gateway: string }): void;
+  /** Ends that work: the agent stops, or reloads its config and builds new notifiers. */
+  stop?(): void;
 }
 
 /** A delivery failure worth retrying (timeout, connection refused, 5xx, 429). */

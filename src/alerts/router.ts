@@ -108,6 +108,7 @@ export class AlertRouter {
   start(): void {
     this.stopped = false;
     this.outbox.start();
+    for (const n of this.deps.notifiers) n.notifier.start?.({ host: this.deps.host, gateway: this.deps.gateway });
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = setInterval(() => void this.tick(), this.deps.config.tickIntervalMs);
     this.tickTimer.unref?.();
@@ -182,6 +183,7 @@ export class AlertRouter {
     this.tickTimer = undefined;
     await this.chain;
     await this.outbox.stop();
+    for (const n of this.deps.notifiers) n.notifier.stop?.();
   }
 
   async snapshot(): Promise<AlertSnapshot> {
