@@ -12,6 +12,7 @@ import { clip } from '../src/util/text.ts';
 import { readDeepHealth, TOKEN_HOWTO, type ChannelAccountState } from './gateway-health.ts';
 import { CHANNEL_START, fillTemplate, LOG_SIGNATURES } from './log-signatures.ts';
 import { hitsInWindow, logReadOptions, scanGatewayLog } from './log-scan.ts';
+import { parseCheckOptions } from './options.ts';
 
 export const channelsOptionsSchema = z.strictObject({
   ...logReadOptions,
@@ -46,12 +47,9 @@ interface Finding {
 const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 async function runChannels(ctx: CheckContext): Promise<CheckResult> {
-  const parsed = channelsOptionsSchema.safeParse(ctx.options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { status: 'unknown', summary: `invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
-  }
-  const options = parsed.data;
+  const parsed = parseCheckOptions(channelsOptionsSchema, ctx.options);
+  if ('result' in parsed) return parsed.result;
+  const { options } = parsed;
   const { host, port } = ctx.target;
   const where = formatHostPort(host, port);
   if (!isLoopbackHost(host)) return { status: 'unknown', summary: `refusing to probe ${where}: clawmedic only probes loopback addresses` };

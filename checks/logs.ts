@@ -10,6 +10,7 @@ import { formatDuration } from '../src/util/duration.ts';
 import { formatBytes } from '../src/util/size.ts';
 import { fillTemplate, LOG_SIGNATURES, type LogSignature } from './log-signatures.ts';
 import { hitsInWindow, logReadOptions, scanGatewayLog, type WindowHit } from './log-scan.ts';
+import { parseCheckOptions } from './options.ts';
 
 export const LOG_SERIES = { errors: 'gateway.log.errors', fatal: 'gateway.log.fatal' } as const;
 
@@ -36,12 +37,9 @@ export const logsCheck: Check = {
 const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 async function runLogs(ctx: CheckContext): Promise<CheckResult> {
-  const parsed = logsOptionsSchema.safeParse(ctx.options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { status: 'unknown', summary: `invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
-  }
-  const options = parsed.data;
+  const parsed = parseCheckOptions(logsOptionsSchema, ctx.options);
+  if ('result' in parsed) return parsed.result;
+  const { options } = parsed;
   const now = ctx.now();
   const stored = ctx.memory.get<{ cursor?: unknown }>();
   const firstLook = stored?.cursor === undefined;

@@ -10,6 +10,7 @@ import type { WsFailure } from '../src/platform/gateway-ws.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { BOOT_ID_SERIES, bootIdNumber } from './boot-id.ts';
 import { readDeepHealth, TOKEN_HOWTO } from './gateway-health.ts';
+import { parseCheckOptions } from './options.ts';
 
 export const CONNECT_SERIES = 'gateway.ws.connect_ms';
 
@@ -35,12 +36,9 @@ export const websocketCheck: Check = {
 };
 
 async function runWebsocket(ctx: CheckContext): Promise<CheckResult> {
-  const parsed = websocketOptionsSchema.safeParse(ctx.options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { status: 'unknown', summary: `invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
-  }
-  const options = parsed.data;
+  const parsed = parseCheckOptions(websocketOptionsSchema, ctx.options);
+  if ('result' in parsed) return parsed.result;
+  const { options } = parsed;
   const where = formatHostPort(ctx.target.host, ctx.target.port);
   if (!ctx.target.token) {
     return {
