@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import type { AlertBatch, NotifierFactory } from '../src/contracts.ts';
-import { alertLevel, formatTiming, orderAlerts, sanitizeBatch, type SafeBatch } from '../src/alerts/format.ts';
-import { oneLine } from '../src/util/text.ts';
+import { alertLevel, orderAlerts, sanitizeBatch, type BatchLevel, type SafeBatch } from '../src/alerts/format.ts';
+import { renderText } from '../src/alerts/render.ts';
 
 const optionsSchema = z.strictObject({
   stream: z.enum(['stdout', 'stderr']).default('stdout'),
 });
 type ConsoleOptions = z.output<typeof optionsSchema>;
 
-/** Prints alerts as plain lines: the notifier that works with no setup at all. */
+/** Prints alerts as a block a person notices: the notifier that works with no setup at all. */
 export const consoleNotifier: NotifierFactory<ConsoleOptions> = {
   type: 'console',
   optionsSchema,
@@ -18,20 +18,28 @@ export const consoleNotifier: NotifierFactory<ConsoleOptions> = {
       name,
       type: 'console',
       async send(batch: AlertBatch) {
-        out.write(renderConsole(sanitizeBatch(batch, deps.redact)));
+        const colour = out.isTTY === true && !process.env.NO_COLOR;
+        out.write(renderConsole(sanitizeBatch(batch, deps.redact), { colour, width: out.isTTY ? out.columns : undefined }));
       },
     };
   },
 };
 
-/** One line per alert, then its diagnosis, remedy and folded checks, each prefixed with time and host. */
-export function renderConsole(batch: SafeBatch): string {
-  const lines: string[] = [];
-  for (const a of orderAlerts(batch.alerts)) {
-    lines.push(`[${alertLevel(a)}] ${a.checkId} ${a.kind}: ${oneLine(a.summary)} (${formatTiming(a, batch.createdAt)})`);
-    if (a.diagnosis) lines.push(`  diagnosis: ${oneLine(a.diagnosis)}`);
-    if (a.remedy) lines.push(`  remedy: ${oneLine(a.remedy)}`);
-    for (const r of a.related ?? []) lines.push(`  also: ${r.checkId}: ${oneLine(r.summary)}`);
+const COLOUR: Record<BatchLevel, string> = { CRIT: '\u001b[1;97;41m', WARN: '\u001b[1;30;43m', INFO: '\u001b[1;97;44m', RESOLVED: '\u001b[1;97;42m', TEST: '\u001b[1;97;45m' };
+const RESET = '\u001b[0m';
+
+/**
+ * The batch as the plain-text block the mail's text part has (no per-line prefix, wrapped to the terminal),
+ * framed by rules; on a terminal each alert's first line is coloured by its severity.
+ */
+export function renderConsole(batch: SafeBatch, opts: { colour?: boolean; width?: number | undefined } = {}): string {
+  const width = Math.max(40, Math.min(opts.width ?? 100, 120));
+  const rule = '─'.repeat(width);
+  let text = renderText(batch, width).trimEnd();
+  if (opts.colour) {
+    // Each alert's first line starts with its level: colour that label.
+    const levels = new Set(orderAlerts(batch.alerts).map(alertLevel));
+    for (const level of levels) text = text.replace(new RegExp(`^${level} · `, 'gm'), `${COLOUR[level]} ${level} ${RESET} `);
   }
-  return lines.map((l) => `${batch.createdAt} ${batch.host} ${l}`).join('\n') + '\n';
+  return `${rule}\n${text}\n${rule}\n`;
 }

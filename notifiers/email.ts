@@ -2,21 +2,8 @@ import nodemailer, { type NodemailerError } from 'nodemailer';
 import { z } from 'zod';
 import { PermanentError, TransientError, type Alert, type NotifierFactory } from '../src/contracts.ts';
 import { isSecretReference } from '../src/config/secrets.ts';
-import {
-  alertLevel,
-  batchLevel,
-  escapeHtml as e,
-  formatRelated,
-  formatSubject,
-  formatTiming,
-  formatTitle,
-  oneLine,
-  orderAlerts,
-  renderPlainText,
-  sanitizeBatch,
-  type BatchLevel,
-  type SafeBatch,
-} from '../src/alerts/format.ts';
+import { alertLevel, batchLevel, escapeHtml as e, oneLine, orderAlerts, sanitizeBatch, type BatchLevel, type SafeBatch } from '../src/alerts/format.ts';
+import { alertLine, footerLine, formatSubject, headlineOf, renderText, stepsOf, timingLine } from '../src/alerts/render.ts';
 import { deadline, isLoopbackHost, scrubber, timeoutMsSchema } from './delivery.ts';
 
 /**
@@ -72,35 +59,81 @@ const LEVEL_COLOUR: Record<BatchLevel, string> = {
   TEST: '#6a1b9a',
 };
 
-function alertHtml(alert: Alert, createdAt: string): string {
+/** Text whose `code spans` are commands (the product's own remedies): the spans become <code>, the rest is escaped. */
+function htmlWithCode(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(/`([^`\n]+)`/g)) {
+    out += `${e(text.slice(last, m.index))}<code style="${CODE_STYLE}">${e(m[1]!)}</code>`;
+    last = m.index + m[0].length;
+  }
+  return out + e(text.slice(last));
+}
+
+const CODE_STYLE = 'font-family:Menlo,Consolas,monospace;font-size:13px;background:#f3f3f3;padding:1px 4px;border-radius:3px';
+// A command is one line that may scroll, never wraps: a wrapped command is copied broken.
+const COMMAND_STYLE = `display:block;margin:4px 0;white-space:pre;overflow-x:auto;${CODE_STYLE};padding:6px 8px`;
+
+function stepsHtml(alert: Alert): string {
+  const steps = stepsOf(alert);
+  if (steps.length === 0) return '';
+  const items = steps.map((s) => `<li style="margin:4px 0">${htmlWithCode(s.text)}${s.command ? `<code style="${COMMAND_STYLE}">${e(s.command)}</code>` : ''}</li>`);
+  return `<p style="margin:8px 0 2px"><strong>What to do</strong></p><ol style="margin:0;padding-left:20px">${items.join('')}</ol>`;
+}
+
+function alertHtml(alert: Alert, timeZone: string | undefined): string {
   const level = alertLevel(alert);
-  const para = (label: string, text: string) =>
-    `<p style="margin:4px 0;white-space:pre-wrap"><strong>${label}:</strong> ${e(text)}</p>`;
-  const related = formatRelated(alert);
+  const summary = alert.kind === 'resolved' ? `Now: ${alert.summary}` : alert.summary;
+  const showSummary = summary && oneLine(summary) !== headlineOf(alert);
+  const related = alert.related?.length
+    ? `<p style="margin:8px 0 2px"><strong>${alert.kind === 'resolved' ? 'Also back' : 'Also failing because of it'}</strong></p><ul style="margin:0;padding-left:20px">${alert.related
+        .map((r) => `<li>${e(r.checkId)}: ${e(r.summary)}</li>`)
+        .join('')}</ul>`
+    : '';
   return [
     `<div style="margin:0 0 16px;padding:4px 12px;border-left:4px solid ${LEVEL_COLOUR[level]}">`,
-    `<p style="margin:4px 0"><strong>${level} · ${e(alert.checkId)} · ${e(alert.kind)}</strong></p>`,
-    `<p style="margin:4px 0">${e(alert.summary)}</p>`,
-    alert.diagnosis ? para('Diagnosis', alert.diagnosis) : '',
-    alert.remedy ? para('Remedy', alert.remedy) : '',
-    `<p style="margin:4px 0;color:#555">${e(formatTiming(alert, createdAt))}</p>`,
-    related ? para('Related', related) : '',
+    `<p style="margin:4px 0;font-size:15px"><strong style="color:${LEVEL_COLOUR[level]}">${level}</strong> <strong>${e(alertLine(alert))}</strong></p>`,
+    `<p style="margin:2px 0;color:#555;font-size:12px">${e(alert.checkId)}${alert.incidentId ? ` · incident ${e(alert.incidentId)}` : ''} · ${e(timingLine(alert, timeZone))}</p>`,
+    showSummary ? `<p style="margin:6px 0">${e(summary)}</p>` : '',
+    alert.diagnosis ? `<p style="margin:8px 0 2px"><strong>Why</strong></p><p style="margin:0;white-space:pre-wrap">${htmlWithCode(alert.diagnosis)}</p>` : '',
+    alert.kind === 'resolved' ? '' : stepsHtml(alert),
+    related,
     '</div>',
   ].join('');
 }
 
 /** The HTML part: every alert text escaped, inline styles only (mail clients drop style sheets). */
 export function renderHtml(batch: SafeBatch): string {
-  const title = e(formatTitle(batch));
+  const title = e(formatSubject(batch, '').trim());
   return [
     '<!doctype html><html><head><meta charset="utf-8">',
     `<title>${title}</title></head>`,
-    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222">',
-    `<h2 style="margin:0 0 12px;color:${LEVEL_COLOUR[batchLevel(batch)]}">${title}</h2>`,
-    ...orderAlerts(batch.alerts).map((a) => alertHtml(a, batch.createdAt)),
-    `<p style="color:#777;font-size:12px">host ${e(batch.host)} · gateway ${e(batch.gateway)} · batch ${e(batch.id)} · ${e(batch.createdAt)}</p>`,
+    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;max-width:760px">',
+    ...orderAlerts(batch.alerts).map((a) => alertHtml(a, batch.timeZone)),
+    `<p style="color:#777;font-size:12px">${e(footerLine(batch))}</p>`,
     '</body></html>',
   ].join('\n');
+}
+
+/** A host name made safe for the right-hand side of a Message-ID. */
+function idDomain(host: string): string {
+  return `clawmedic.${host.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[.-]+|[.-]+$/g, '') || 'host'}`;
+}
+
+/**
+ * Threading: the first mail about an incident has the Message-ID <incident-ID@clawmedic.host>; its
+ * reminders, severity changes and resolved notice answer it (In-Reply-To, References), so a mail client
+ * shows an incident as one thread.
+ */
+export function threadingHeaders(batch: SafeBatch): { messageId: string; inReplyTo?: string; references?: string[] } {
+  const domain = idDomain(batch.host);
+  const incidentRef = (id: string) => `<incident-${id}@${domain}>`;
+  const ordered = orderAlerts(batch.alerts);
+  const opener = ordered.find((a) => a.incidentId && (a.kind === 'failing' || a.kind === 'flapping'));
+  const messageId = opener ? incidentRef(opener.incidentId!) : `<batch-${batch.id.replace(/[^A-Za-z0-9-]/g, '')}@${domain}>`;
+  const refs = [...new Set(ordered.filter((a) => a.incidentId).map((a) => incidentRef(a.incidentId!)))].filter((r) => r !== messageId);
+  if (refs.length === 0) return { messageId };
+  return { messageId, inReplyTo: refs[0]!, references: refs };
 }
 
 // A certificate that fails verification (self-signed, expired, wrong name) fails the same way next
@@ -155,15 +188,18 @@ export const emailNotifier: NotifierFactory<EmailOptions> = {
       async send(batch, signal) {
         const safe = sanitizeBatch(batch, deps.redact);
         // The subject is the one line most people read: severity, host and what failed.
-        const subject = oneLine(formatSubject(safe, options.subjectPrefix));
+        const subject = formatSubject(safe, options.subjectPrefix);
+        const thread = threadingHeaders(safe);
         const limit = deadline(signal, options.timeoutMs);
         try {
           const info = await transport.sendMail({
             from: options.from,
             to,
             subject,
-            text: renderPlainText(safe),
+            text: renderText(safe),
             html: renderHtml(safe),
+            messageId: thread.messageId,
+            ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo, references: thread.references } : {}),
             priority: batchLevel(safe) === 'CRIT' ? 'high' : 'normal',
             // RFC 3834: keeps vacation responders from answering the watchdog.
             headers: { 'Auto-Submitted': 'auto-generated', 'X-Clawmedic-Batch': safe.id },

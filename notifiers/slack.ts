@@ -3,18 +3,16 @@ import { z } from 'zod';
 import { PermanentError, TransientError, type Alert, type AlertBatch, type NotifierFactory } from '../src/contracts.ts';
 import {
   alertLevel,
-  describeAlert,
   escapeAndFit,
   escapeSlackMrkdwn,
   escapeSlackMrkdwnKeepingCode,
   formatRelated,
-  formatTiming,
-  formatTitle,
   orderAlerts,
   sanitizeBatch,
   truncate,
   type SafeBatch,
 } from '../src/alerts/format.ts';
+import { alertLine, footerLine, formatSubject, headlineOf, stepsOf, timingLine } from '../src/alerts/render.ts';
 import { deadline, endpointSchema, innermostMessage, errorCode, parseRetryAfter, resolveEndpoint, scrubber, timeoutMsSchema } from './delivery.ts';
 
 // Mentions are opt-in through config only, and only Slack's own mention tokens are accepted, so alert
@@ -52,20 +50,39 @@ function hasOpenCrit(batch: AlertBatch): boolean {
   return batch.alerts.some((a) => a.severity === 'crit' && a.kind !== 'resolved' && a.kind !== 'test');
 }
 
-function alertSection(alert: Alert, createdAt: string): Block {
-  const lines = [`*${alertLevel(alert)} · ${fit(alert.checkId, PART.headline)} · ${alert.kind}*`];
-  if (alert.summary) lines.push(fit(alert.summary, PART.summary));
-  if (alert.diagnosis) lines.push(`*Diagnosis:* ${fitKeepingCode(alert.diagnosis, PART.diagnosis)}`);
-  if (alert.remedy) lines.push(`*Remedy:* ${fitKeepingCode(alert.remedy, PART.remedy)}`);
-  lines.push(`_${fit(formatTiming(alert, createdAt), PART.timing)}_`);
+/** A command as Slack code: nothing is formatted inside, so only &, <, > and a backtick need care. */
+function slackCode(command: string, max: number): string {
+  const inert = command.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb');
+  return `\`${inert.length > max ? `${inert.slice(0, max - 1)}…` : inert}\``;
+}
+
+function stepsMrkdwn(alert: Alert): string | undefined {
+  const steps = alert.kind === 'resolved' ? [] : stepsOf(alert);
+  if (steps.length === 0) return undefined;
+  const each = Math.floor(PART.remedy / steps.length);
+  const lines = steps.map((s, i) => {
+    const n = steps.length > 1 ? `${i + 1}. ` : '';
+    return `${n}${fitKeepingCode(s.text, each)}${s.command ? `\n${' '.repeat(n.length + 2)}${slackCode(s.command, each)}` : ''}`;
+  });
+  return `*What to do:*\n${lines.join('\n')}`;
+}
+
+function alertSection(alert: Alert, timeZone: string | undefined): Block {
+  const lines = [`*${alertLevel(alert)}* · *${fit(alertLine(alert), PART.headline)}*`];
+  lines.push(`_${fit(`${alert.checkId}${alert.incidentId ? ` · incident ${alert.incidentId}` : ''} · ${timingLine(alert, timeZone)}`, PART.timing)}_`);
+  const summary = alert.kind === 'resolved' ? `Now: ${alert.summary}` : alert.summary;
+  if (summary && summary !== headlineOf(alert)) lines.push(fit(summary, PART.summary));
+  if (alert.diagnosis) lines.push(`*Why:* ${fitKeepingCode(alert.diagnosis, PART.diagnosis)}`);
+  const steps = stepsMrkdwn(alert);
+  if (steps) lines.push(steps);
   const related = formatRelated(alert);
-  if (related) lines.push(`*Related:* ${fit(related, PART.related)}`);
+  if (related) lines.push(`*${alert.kind === 'resolved' ? 'Also back' : 'Also failing because of it'}:* ${fit(related, PART.related)}`);
   return { type: 'section', text: mrkdwn(lines.join('\n').slice(0, LIMITS.sectionText)) };
 }
 
 /** The Block Kit message for a sanitized batch. */
 export function buildSlackMessage(batch: SafeBatch, mentionOnCrit?: string): IncomingWebhookSendArguments {
-  const title = formatTitle(batch);
+  const title = formatSubject(batch, '').trim();
   const mention = mentionOnCrit && hasOpenCrit(batch) ? mentionOnCrit : undefined;
   const alerts = orderAlerts(batch.alerts);
   const room = Math.min(MAX_ALERT_SECTIONS, LIMITS.blocks - 3 - (mention ? 1 : 0));
@@ -74,18 +91,19 @@ export function buildSlackMessage(batch: SafeBatch, mentionOnCrit?: string): Inc
 
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(title, LIMITS.header), emoji: false } }];
   if (mention) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mention } });
-  for (const alert of shown) blocks.push(alertSection(alert, batch.createdAt));
+  for (const alert of shown) blocks.push(alertSection(alert, batch.timeZone));
   if (hidden.length > 0) {
-    const list = hidden.map((a) => `${alertLevel(a)} ${describeAlert(a)}`).join(', ');
+    // Only the ids: a headline each would not fit, and the sections above carry the worst ones in full.
+    const list = hidden.map((a) => `${alertLevel(a)} ${a.checkId}`).join(', ');
     blocks.push({ type: 'section', text: mrkdwn(`*…and ${hidden.length} more:* ${fit(list, LIMITS.sectionText - 40)}`) });
   }
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(`host *${fit(batch.host, 300)}*`), mrkdwn(`gateway ${fit(batch.gateway, 300)}`), mrkdwn(`clawmedic · ${fit(batch.createdAt, 100)}`)],
+    elements: [mrkdwn(fit(footerLine(batch), 600))],
   });
 
   // The fallback is what notifications and screen readers show; Slack parses it as mrkdwn too.
-  const plain = [title, ...alerts.map((a) => `${alertLevel(a)} ${a.checkId}: ${a.summary}`)].join('\n');
+  const plain = [title, ...alerts.map((a) => `${alertLevel(a)} ${alertLine(a)}`)].join('\n');
   const text = (mention ? `${mention} ` : '') + fit(plain, LIMITS.fallback);
   return { text, blocks };
 }

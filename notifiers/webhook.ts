@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { z } from 'zod';
-import { PermanentError, TransientError, type AlertKind, type NotifierFactory, type Severity } from '../src/contracts.ts';
+import { PermanentError, TransientError, type AlertKind, type NotifierFactory, type RemedyStep, type Severity } from '../src/contracts.ts';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { sanitizeBatch, type SafeBatch } from '../src/alerts/format.ts';
+import { headlineOf } from '../src/alerts/render.ts';
 import { deadline, endpointSchema, errorCode, innermostMessage, parseRetryAfter, resolveEndpoint, scrubber, timeoutMsSchema } from './delivery.ts';
 
 // The wire format is documented in docs/webhook.md; change both together, and bump the schema
@@ -12,12 +13,18 @@ export const WEBHOOK_SCHEMA = 'clawmedic.alert.v1';
 
 export interface WebhookAlertV1 {
   fingerprint: string;
+  /** The incident's id, the same on its failing, reminder and resolved alerts (and in clawmedic's log and status). */
+  incidentId: string | null;
   kind: AlertKind;
   checkId: string;
   severity: Severity;
+  /** The cause in a few words. */
+  headline: string;
   summary: string;
   diagnosis: string | null;
   remedy: string | null;
+  /** The remedy as ordered steps, each a sentence and optionally a command. */
+  steps: RemedyStep[];
   since: string;
   durationMs: number | null;
   related: Array<{ checkId: string; summary: string }>;
@@ -29,6 +36,8 @@ export interface WebhookPayloadV1 {
   createdAt: string;
   host: string;
   gateway: string;
+  /** IANA zone the sender shows times in; every time in the payload is UTC ISO 8601. */
+  timeZone: string | null;
   alerts: WebhookAlertV1[];
 }
 
@@ -76,14 +85,18 @@ export function buildWebhookPayload(batch: SafeBatch): WebhookPayloadV1 {
     createdAt: batch.createdAt,
     host: batch.host,
     gateway: batch.gateway,
+    timeZone: batch.timeZone ?? null,
     alerts: batch.alerts.map((a) => ({
       fingerprint: a.fingerprint,
+      incidentId: a.incidentId ?? null,
       kind: a.kind,
       checkId: a.checkId,
       severity: a.severity,
+      headline: headlineOf(a),
       summary: a.summary,
       diagnosis: a.diagnosis ?? null,
       remedy: a.remedy ?? null,
+      steps: a.steps ?? [],
       since: a.since,
       durationMs: a.durationMs ?? null,
       related: a.related ?? [],

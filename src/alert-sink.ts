@@ -44,6 +44,7 @@ export const createAlertSink: AlertSinkFactory = ({ config, store, notifiers, lo
     causes: causeMapOf(config),
     host,
     gateway: `${config.target.host}:${config.target.port}`,
+    ...(config.file.alerting.timezone ? { timeZone: config.file.alerting.timezone } : {}),
     now,
     log: log.child({ part: 'alerts' }),
     redact: (text) => config.redactor.text(text),

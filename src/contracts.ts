@@ -3,14 +3,29 @@
 
 export type Status = 'ok' | 'warn' | 'crit' | 'unknown';
 
+/** One thing to do about a failure: a sentence, and the command it runs when there is one. */
+export interface RemedyStep {
+  /** A sentence ("Start it again the way it was started"). */
+  text: string;
+  /** A command to run as is: rendered as code, never wrapped. */
+  command?: string;
+}
+
 export interface CheckResult {
   status: Status;
   /** One line a person reads first. */
   summary: string;
+  /**
+   * The cause in a few words, for a subject line: "OpenClaw gateway down (nothing listening on
+   * 127.0.0.1:18789)". Defaults to the summary.
+   */
+  headline?: string;
   /** What is wrong, in words (e.g. "port 18789 held by pid 4121 (python3)"). */
   diagnosis?: string;
   /** What to do about it. */
   remedy?: string;
+  /** What to do, as ordered steps, the one that fits this host first. When set, `remedy` is its text form. */
+  steps?: RemedyStep[];
   /** Numbers that feed trends, perfdata and /metrics (e.g. latencyMs, rssBytes). */
   metrics?: Record<string, number>;
   /** Raw evidence, already redacted. */
@@ -222,19 +237,30 @@ export interface Check {
 
 export type Severity = 'crit' | 'warn' | 'info';
 
-/** 'recovery': an auto-recovery event (started, recovered, failed, gave up), not a check's transition. */
-export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'test' | 'recovery';
+/**
+ * 'recovery': an auto-recovery event (started, recovered, failed, gave up), not a check's transition.
+ * 'deescalated': a failing check whose severity went down (CRIT -> WARN), told at its current severity.
+ */
+export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'deescalated' | 'test' | 'recovery';
 
 export interface Alert {
   /** Stable identity of the condition: check + condition, e.g. "gateway.http:failing". */
   fingerprint: string;
+  /**
+   * The incident's id (8 characters), the same in the log, every notifier and `status`, and on every
+   * alert about it (failing, reminders, resolved): what threads a resolved mail to its alert.
+   */
+  incidentId?: string;
   kind: AlertKind;
   checkId: string;
   severity: Severity;
   summary: string;
+  /** The cause in a few words (CheckResult.headline); the summary when absent. */
+  headline?: string;
   diagnosis?: string;
   remedy?: string;
-  /** ISO time the condition was first seen. */
+  steps?: RemedyStep[];
+  /** ISO time the condition was first seen (for a severity change: since when it has this severity). */
   since: string;
   /** For resolved alerts: how long the condition lasted. */
   durationMs?: number;
@@ -251,6 +277,8 @@ export interface AlertBatch {
   host: string;
   /** The gateway it watches, e.g. "127.0.0.1:18789". */
   gateway: string;
+  /** IANA time zone times are shown in (alerting.timezone, else the host's); UTC in footers. */
+  timeZone?: string;
   alerts: Alert[];
 }
 

@@ -43,7 +43,7 @@ export class BatchWindow {
 export function batchesFor(
   planned: readonly PlannedAlert[],
   notifierNames: readonly string[],
-  meta: { host: string; gateway: string; now: number },
+  meta: { host: string; gateway: string; now: number; timeZone?: string },
 ): Array<{ notifier: string; batch: AlertBatch }> {
   const out: Array<{ notifier: string; batch: AlertBatch }> = [];
   for (const name of notifierNames) {
@@ -51,7 +51,14 @@ export function batchesFor(
     if (alerts.length === 0) continue;
     out.push({
       notifier: name,
-      batch: { id: randomUUID(), createdAt: new Date(meta.now).toISOString(), host: meta.host, gateway: meta.gateway, alerts },
+      batch: {
+        id: randomUUID(),
+        createdAt: new Date(meta.now).toISOString(),
+        host: meta.host,
+        gateway: meta.gateway,
+        ...(meta.timeZone ? { timeZone: meta.timeZone } : {}),
+        alerts,
+      },
     });
   }
   return out;

@@ -1,5 +1,4 @@
 import type { Alert, AlertBatch, Severity } from '../contracts.ts';
-import { formatDuration } from '../util/duration.ts';
 import { collapseWhitespace, stripControl } from '../util/text.ts';
 
 export { stripControl };
@@ -11,8 +10,14 @@ export { stripControl };
 /** Longest text kept per field, in UTF-16 units, before any medium escape. */
 export const TEXT_LIMITS = {
   summary: 300,
+  /** A headline is what a subject line is made of. */
+  headline: 160,
   diagnosis: 2000,
   remedy: 2000,
+  /** Remedy steps: how many, each sentence, each command. */
+  steps: 8,
+  stepText: 400,
+  stepCommand: 400,
   /** Identifiers and single-line fields: check ids, host, gateway, times. */
   short: 120,
   /** Related checks folded into an alert: how many, and each one's summary. */
@@ -142,8 +147,19 @@ export function sanitizeBatch(batch: AlertBatch, redact: (s: string) => string):
     };
     const diagnosis = optional(a.diagnosis, TEXT_LIMITS.diagnosis);
     const remedy = optional(a.remedy, TEXT_LIMITS.remedy);
+    const headline = a.headline == null ? undefined : oneLine(cleanText(String(a.headline), TEXT_LIMITS.headline, redact)) || undefined;
+    if (a.incidentId != null) alert.incidentId = short(a.incidentId);
+    if (headline !== undefined) alert.headline = headline;
     if (diagnosis !== undefined) alert.diagnosis = diagnosis;
     if (remedy !== undefined) alert.remedy = remedy;
+    if (Array.isArray(a.steps) && a.steps.length) {
+      alert.steps = a.steps.slice(0, TEXT_LIMITS.steps).map((s) => {
+        const text = cleanText(String(s.text ?? ''), TEXT_LIMITS.stepText, redact).trim();
+        // A command is one line: a newline in it would run as a second command when pasted.
+        const command = s.command == null ? '' : oneLine(cleanText(String(s.command), TEXT_LIMITS.stepCommand, redact));
+        return command ? { text, command } : { text };
+      });
+    }
     if (typeof a.durationMs === 'number' && Number.isFinite(a.durationMs)) alert.durationMs = a.durationMs;
     if (a.related?.length) {
       alert.related = a.related.slice(0, TEXT_LIMITS.relatedItems).map((r) => ({
@@ -158,6 +174,7 @@ export function sanitizeBatch(batch: AlertBatch, redact: (s: string) => string):
     createdAt: short(batch.createdAt),
     host: short(batch.host),
     gateway: short(batch.gateway),
+    ...(batch.timeZone ? { timeZone: short(batch.timeZone) } : {}),
     alerts,
   } as SafeBatch;
 }
@@ -196,80 +213,8 @@ export function orderAlerts(alerts: readonly Alert[]): Alert[] {
     .map((x) => x.a);
 }
 
-/** "gateway.http failing", "memory resolved after 5m". */
-export function describeAlert(alert: Alert): string {
-  if (alert.kind === 'resolved' && alert.durationMs !== undefined) {
-    return `${alert.checkId} resolved after ${formatDuration(alert.durationMs)}`;
-  }
-  return `${alert.checkId} ${alert.kind}`;
-}
-
-/** "[CRIT] host gw-01: gateway.http failing (+2 more)" */
-export function formatTitle(batch: SafeBatch): string {
-  const ordered = orderAlerts(batch.alerts);
-  const first = ordered[0];
-  const what = first ? describeAlert(first) : 'no alerts';
-  const more = ordered.length > 1 ? ` (+${ordered.length - 1} more)` : '';
-  return `[${batchLevel(batch)}] host ${batch.host}: ${what}${more}`;
-}
-
-/**
- * An e-mail subject: "[clawmedic] CRIT gw-01: gateway.http failing, gateway.port failing (+1 more)".
- * Lists what failed until maxLength, then counts the rest.
- */
-export function formatSubject(batch: SafeBatch, prefix = '[clawmedic]', maxLength = 180): string {
-  const head = oneLine(`${prefix} ${batchLevel(batch)} ${batch.host}:`);
-  const items = orderAlerts(batch.alerts).map(describeAlert);
-  if (items.length === 0) return truncate(`${head} no alerts`, maxLength);
-  const build = (shown: number) => {
-    const rest = items.length - shown;
-    return `${head} ${items.slice(0, shown).join(', ')}${rest > 0 ? ` (+${rest} more)` : ''}`;
-  };
-  let shown = items.length;
-  while (shown > 1 && build(shown).length > maxLength) shown--;
-  return truncate(build(shown), maxLength);
-}
-
-/** "since 2024-05-01T03:00:00Z (12m)" for open alerts, "lasted 5m (since ...)" for resolved ones. */
-export function formatTiming(alert: Alert, createdAt: string): string {
-  if (alert.kind === 'resolved') {
-    const lasted = alert.durationMs !== undefined ? `lasted ${formatDuration(alert.durationMs)}` : 'resolved';
-    return `${lasted} (since ${alert.since})`;
-  }
-  const from = Date.parse(alert.since);
-  const to = Date.parse(createdAt);
-  const age = Number.isFinite(from) && Number.isFinite(to) && to >= from ? ` (${formatDuration(to - from)})` : '';
-  return `since ${alert.since}${age}`;
-}
-
 /** "gateway.ready: readyz failing; channels: 2 down" */
 export function formatRelated(alert: Alert): string | undefined {
   if (!alert.related?.length) return undefined;
   return alert.related.map((r) => (r.summary ? `${r.checkId}: ${r.summary}` : r.checkId)).join('; ');
-}
-
-// ---- plain text ----------------------------------------------------------------------------------
-
-function indent(text: string, pad: string): string {
-  return text.split('\n').join(`\n${pad}`);
-}
-
-/** The whole batch as plain text: for e-mail text parts, consoles and fallbacks. */
-export function renderPlainText(batch: SafeBatch): string {
-  const lines: string[] = [formatTitle(batch), ''];
-  for (const alert of orderAlerts(batch.alerts)) {
-    lines.push(`${alertLevel(alert)} ${alert.checkId} ${alert.kind}: ${alert.summary}`);
-    if (alert.diagnosis) lines.push(`  Diagnosis: ${indent(alert.diagnosis, '    ')}`);
-    if (alert.remedy) lines.push(`  Remedy: ${indent(alert.remedy, '    ')}`);
-    lines.push(`  ${capitalise(formatTiming(alert, batch.createdAt))}`);
-    const related = formatRelated(alert);
-    if (related) lines.push(`  Related: ${related}`);
-    lines.push('');
-  }
-  lines.push(`host ${batch.host} · gateway ${batch.gateway} · batch ${batch.id} · ${batch.createdAt}`);
-  return lines.join('\n');
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CheckResult } from '../contracts.ts';
 import type { Transition } from '../evaluate/types.ts';
 import { severityOf, worse } from './severity.ts';
@@ -22,13 +23,13 @@ export function applyTransition(section: AlertsSection, t: Transition, result: C
   }
   if (t.to !== 'failing' && t.to !== 'flapping') {
     // PENDING and RECOVERING change nothing yet; a non-OK result still refreshes what the incident says.
-    if (open) updateFromResult(open, result, redact, false);
+    if (open) updateFromResult(open, result, redact, openedAt, false);
     return false;
   }
   const condition: IncidentCondition = t.to;
   if (open && open.condition === condition) {
-    // RECOVERING -> FAILING: the same open incident, no new alert (unless it got worse).
-    return updateFromResult(open, result, redact, condition === 'failing');
+    // RECOVERING -> FAILING: the same open incident, no new alert (unless its severity changed).
+    return updateFromResult(open, result, redact, openedAt, condition === 'failing');
   }
   if (open) {
     // Flapping settled into failing, or failing started to flap: the same incident, told anew.
@@ -38,19 +39,22 @@ export function applyTransition(section: AlertsSection, t: Transition, result: C
     delete open.announcedSeverity;
     open.reminderIndex = 0;
     open.openedAt = openedAt;
-    updateFromResult(open, result, redact);
+    updateFromResult(open, result, redact, openedAt);
     return true;
   }
   // The worst status of the incident so far counts too: FLAPPING is often entered on an OK result.
   let severity = severityOf(result.status);
   if (t.worstStatus && worse(severityOf(t.worstStatus), severity)) severity = severityOf(t.worstStatus);
   const incident: Incident = {
+    id: newIncidentId(),
     fingerprint: fingerprintOf(t.checkId, condition),
     checkId: t.checkId,
     condition,
     since: t.incidentSince ?? t.at,
     openedAt,
     severity,
+    severitySince: t.incidentSince ?? t.at,
+    worstSeverity: severity,
     summary: redact(result.summary),
     announced: false,
     notifiedVia: [],
@@ -61,23 +65,38 @@ export function applyTransition(section: AlertsSection, t: Transition, result: C
   return true;
 }
 
+/** 8 hex characters: short enough to say on the phone, unique enough among one host's incidents. */
+export function newIncidentId(): string {
+  return randomBytes(4).toString('hex');
+}
+
 /**
- * Keeps an open incident's words current and, when `escalate`, its severity at the worst seen.
- * Returns true when the severity got worse (an 'escalated' alert may be due).
+ * Keeps an open incident's words current and, when `steady` (the check is FAILING, not flapping), its
+ * severity at the current result's: a CRIT that became a WARN is a WARN now, since `at` (the worst stays
+ * in worstSeverity). Returns true when the severity changed (an escalated or de-escalated notice may be due).
  */
-export function updateFromResult(incident: Incident, result: CheckResult, redact: (s: string) => string, escalate = true): boolean {
+export function updateFromResult(incident: Incident, result: CheckResult, redact: (s: string) => string, at: number, steady = true): boolean {
   if (result.status === 'ok') return false;
   setText(incident, result, redact);
   const severity = severityOf(result.status);
-  if (!escalate || !worse(severity, incident.severity)) return false;
+  if (!steady || severity === incident.severity) return false;
+  incident.worstSeverity = worse(severity, incident.worstSeverity ?? incident.severity) ? severity : (incident.worstSeverity ?? incident.severity);
   incident.severity = severity;
+  incident.severitySince = at;
   return true;
 }
 
 function setText(incident: Incident, result: CheckResult, redact: (s: string) => string): void {
   incident.summary = redact(result.summary);
-  if (result.diagnosis) incident.diagnosis = redact(result.diagnosis);
-  else delete incident.diagnosis;
-  if (result.remedy) incident.remedy = redact(result.remedy);
-  else delete incident.remedy;
+  setOrDelete(incident, 'headline', result.headline && redact(result.headline));
+  setOrDelete(incident, 'diagnosis', result.diagnosis && redact(result.diagnosis));
+  setOrDelete(incident, 'remedy', result.remedy && redact(result.remedy));
+  if (result.steps?.length) {
+    incident.steps = result.steps.map((s) => (s.command ? { text: redact(s.text), command: redact(s.command) } : { text: redact(s.text) }));
+  } else delete incident.steps;
+}
+
+function setOrDelete(incident: Incident, key: 'headline' | 'diagnosis' | 'remedy', value: string | undefined): void {
+  if (value) incident[key] = value;
+  else delete incident[key];
 }

@@ -4,6 +4,7 @@ import type { AlertingConfig } from './config.ts';
 import { foldTarget, pendingParent } from './inhibition.ts';
 import type { DependencyMap } from './inhibition.ts';
 import { nextReminderAt } from './reminders.ts';
+import { newIncidentId } from './incidents.ts';
 import { worse } from './severity.ts';
 import type { AlertsSection, Incident, ResolvedIncident, SilencedBy } from './types.ts';
 
@@ -27,7 +28,7 @@ export interface PlannedAlert {
   to: string[];
 }
 
-const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, escalated: 2, recovery: 3, reminder: 4, resolved: 5, test: 6 };
+const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, escalated: 2, deescalated: 3, recovery: 4, reminder: 5, resolved: 6, test: 7 };
 const SEVERITY_ORDER = { crit: 0, warn: 1, info: 2 } as const;
 
 /**
@@ -84,6 +85,7 @@ export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAle
     if (kind === 'reminder') incident.reminderIndex += 1;
     if (kind === 'failing' || kind === 'flapping') {
       incident.announced = true;
+      incident.announcedAlone = true;
       incident.reminderIndex = 0;
     }
     incident.announcedSeverity = incident.severity;
@@ -110,6 +112,8 @@ function raiseKind(incident: Incident, ctx: PlanContext): AlertKind | undefined 
     return incident.condition;
   }
   if (incident.announcedSeverity && worse(incident.severity, incident.announcedSeverity)) return 'escalated';
+  // Told at its current severity: a CRIT that became a WARN must not keep paging as a CRIT.
+  if (incident.announcedSeverity && worse(incident.announcedSeverity, incident.severity)) return 'deescalated';
   const due = nextReminderAt(incident, ctx.config.reminders);
   if (due !== undefined && due <= ctx.now) return 'reminder';
   return undefined;
@@ -127,7 +131,8 @@ function planResolved(resolved: readonly ResolvedIncident[], ctx: PlanContext): 
   const parentsHere = new Set(resolved.map((r) => r.incident.checkId));
   for (const { r, alert } of notices) {
     const { incident } = r;
-    if (incident.inhibitedBy && parentsHere.has(incident.inhibitedBy)) continue;
+    // Folded into its parent's notice, unless people were told about it on its own.
+    if (incident.inhibitedBy && parentsHere.has(incident.inhibitedBy) && !incident.announcedAlone) continue;
     // Resolved while silenced: the silence said "do not tell me about this", and nothing new happened.
     if (incident.silencedBy || ctx.silencedBy(incident.checkId)) continue;
     // Nobody heard of it (held back, inhibited, or shorter than the window): nothing to take back.
@@ -137,6 +142,7 @@ function planResolved(resolved: readonly ResolvedIncident[], ctx: PlanContext): 
     out.push(planned);
   }
   for (const { r } of notices) {
+    if (r.incident.announcedAlone) continue;
     const parent = r.incident.inhibitedBy && byCheck.get(r.incident.inhibitedBy);
     if (!parent) continue;
     (parent.alert.related ??= []).push({ checkId: r.incident.checkId, summary: r.summary });
@@ -145,28 +151,35 @@ function planResolved(resolved: readonly ResolvedIncident[], ctx: PlanContext): 
 }
 
 function toAlert(incident: Incident, kind: AlertKind, related: Alert['related']): Alert {
+  // A severity change is told from when it changed; the rest from when the incident began.
+  const since = kind === 'escalated' || kind === 'deescalated' ? (incident.severitySince ?? incident.since) : incident.since;
   const alert: Alert = {
     fingerprint: incident.fingerprint,
+    incidentId: (incident.id ??= newIncidentId()),
     kind,
     checkId: incident.checkId,
     severity: incident.severity,
     summary: incident.summary,
-    since: new Date(incident.since).toISOString(),
+    since: new Date(since).toISOString(),
   };
+  if (incident.headline) alert.headline = incident.headline;
   if (incident.diagnosis) alert.diagnosis = incident.diagnosis;
   if (incident.remedy) alert.remedy = incident.remedy;
+  if (incident.steps?.length) alert.steps = incident.steps;
   if (related && related.length > 0) alert.related = related;
   return alert;
 }
 
+/** What recovered (the incident's own headline) and what is true now (the summary of the OK result). */
 function resolvedAlert({ incident, at, summary }: ResolvedIncident): Alert {
   return {
     fingerprint: incident.fingerprint,
+    incidentId: (incident.id ??= newIncidentId()),
     kind: 'resolved',
     checkId: incident.checkId,
     severity: incident.severity,
     summary,
-    diagnosis: `Was ${incident.condition}: ${incident.summary}`,
+    headline: incident.headline ?? incident.summary,
     since: new Date(incident.since).toISOString(),
     durationMs: Math.max(0, at - incident.since),
   };

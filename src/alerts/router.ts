@@ -33,6 +33,8 @@ export interface AlertRouterDeps {
   host: string;
   /** e.g. "127.0.0.1:18789". */
   gateway: string;
+  /** IANA zone alert times are shown in (default: the host's). */
+  timeZone?: string;
   now(): number;
   log: Logger;
   redact(text: string): string;
@@ -133,10 +135,10 @@ export class AlertRouter {
     this.states.set(checkId, state);
     const incident = this.section.incidents[checkId];
     if (!incident || result.status === 'ok') return;
-    // Only a steady failure escalates: a flapping check's severity swings with every other result.
-    const escalated = updateFromResult(incident, result, this.deps.redact, state === 'failing');
+    // Only a steady failure changes severity: a flapping check's swings with every other result.
+    const changed = updateFromResult(incident, result, this.deps.redact, this.deps.now(), state === 'failing');
     this.deps.sections.markDirty();
-    if (escalated) this.openWindow();
+    if (changed) this.openWindow();
   }
 
   /**
@@ -266,7 +268,7 @@ export class AlertRouter {
     const batches = batchesFor(
       planned,
       notifiers.map((n) => n.notifier.name),
-      { host: this.deps.host, gateway: this.deps.gateway, now },
+      { host: this.deps.host, gateway: this.deps.gateway, now, timeZone: this.deps.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone },
     );
     // Synchronously after planAlerts: any write of the state has both the decision and the outbox entry.
     await this.outbox.enqueue(batches);

@@ -15,16 +15,24 @@ const silencedBy = z.looseObject({
   reason: z.string().optional(),
 });
 
+const step = z.looseObject({ text: z.string(), command: z.string().optional() });
+
 const incident = z.looseObject({
+  id: z.string().optional(),
   fingerprint: z.string(),
   checkId: z.string(),
   condition: z.enum(['failing', 'flapping']),
   since: epoch,
   openedAt: epoch,
   severity,
+  severitySince: epoch.optional(),
+  worstSeverity: severity.optional(),
   summary: z.string(),
+  headline: z.string().optional(),
   diagnosis: z.string().optional(),
   remedy: z.string().optional(),
+  steps: z.array(step).optional(),
+  announcedAlone: z.boolean().optional(),
   announced: z.boolean(),
   announcedSeverity: severity.optional(),
   notifiedVia: z.array(z.string()),
@@ -36,12 +44,15 @@ const incident = z.looseObject({
 
 const alert = z.looseObject({
   fingerprint: z.string(),
-  kind: z.enum(['failing', 'resolved', 'flapping', 'reminder', 'escalated', 'test', 'recovery']),
+  incidentId: z.string().optional(),
+  kind: z.enum(['failing', 'resolved', 'flapping', 'reminder', 'escalated', 'deescalated', 'test', 'recovery']),
   checkId: z.string(),
   severity,
   summary: z.string(),
+  headline: z.string().optional(),
   diagnosis: z.string().optional(),
   remedy: z.string().optional(),
+  steps: z.array(step).optional(),
   since: z.string(),
   durationMs: z.number().finite().optional(),
   related: z.array(z.looseObject({ checkId: z.string(), summary: z.string() })).optional(),

@@ -1,4 +1,4 @@
-import type { Alert, AlertBatch, Notifier, Severity } from '../contracts.ts';
+import type { Alert, AlertBatch, Notifier, RemedyStep, Severity } from '../contracts.ts';
 
 /** Why an incident is not being alerted on right now; shown by `status`. */
 export interface SilencedBy {
@@ -14,6 +14,8 @@ export type IncidentCondition = 'failing' | 'flapping';
 
 /** An open incident of one check, persisted so a restart neither forgets nor re-announces it. */
 export interface Incident {
+  /** Short random id (8 hex characters): the same in the log, every notifier and `status`. */
+  id?: string;
   fingerprint: string;
   checkId: string;
   condition: IncidentCondition;
@@ -21,10 +23,19 @@ export interface Incident {
   since: number;
   /** Epoch ms it reached its current condition (FAILING or FLAPPING). */
   openedAt: number;
+  /** The current severity (a CRIT that became WARN is WARN now). */
   severity: Severity;
+  /** Epoch ms it has had its current severity. */
+  severitySince?: number;
+  /** The worst severity it reached, for its history. */
+  worstSeverity?: Severity;
   summary: string;
+  headline?: string;
   diagnosis?: string;
   remedy?: string;
+  steps?: RemedyStep[];
+  /** It was alerted on its own (not folded into another): its resolved notice is its own too. */
+  announcedAlone?: boolean;
   /** The failing/flapping alert went out (or was routed nowhere); false while held back. */
   announced: boolean;
   /** Severity of the last alert sent, so a worse one is worth an 'escalated' alert. */

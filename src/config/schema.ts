@@ -2,9 +2,19 @@ import { z } from 'zod';
 import { isLoopbackHost } from '../platform/net.ts';
 import { recoverySchema } from '../recovery/config.ts';
 import { heartbeatSchema, serviceSchema } from '../service/config.ts';
+import { serverSchema } from '../server/config.ts';
 
 export { MAX_DURATION_MS, duration, durationUpTo } from './durations.ts';
 import { duration, durationUpTo } from './durations.ts';
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A secret: "env:NAME", "file:/absolute/path", or (discouraged) the literal value. */
 export const secretRef = z
@@ -138,6 +148,7 @@ export const configSchema = z
     recovery: recoverySchema,
     service: serviceSchema,
     heartbeat: heartbeatSchema,
+    server: serverSchema,
     notifiers: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'notifier names use letters, digits, "_", "-" and "."'), z.looseObject(notifierCommon.shape))
       .optional()
@@ -155,6 +166,11 @@ export const configSchema = z
           .meta({ description: 'First retry delay of a failed delivery (at least 1s); it doubles up to retryBackoffMax' }),
         retryBackoffMax: durationUpTo(86_400_000).default(300_000),
         maintenance: z.array(maintenanceWindow).default([]),
+        timezone: z
+          .string()
+          .refine(isTimeZone, 'not a time zone Node knows (use an IANA name such as "Europe/Berlin" or "UTC")')
+          .optional()
+          .meta({ description: "Time zone alert times are shown in (default: the host's); UTC is always in the footer" }),
       })
       .default({
         batchWindow: 10_000,

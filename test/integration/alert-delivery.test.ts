@@ -89,7 +89,7 @@ describe('durable delivery through real notifiers', () => {
     });
     expect(slack.requests).toHaveLength(4);
     expect(new Set(slack.requests.map((q) => q.body)).size).toBe(1); // the same message each time
-    expect(JSON.parse(slack.requests[3]!.body).text).toMatch(/gateway\.http/);
+    expect(JSON.parse(slack.requests[3]!.body).text).toMatch(/gateway down/);
     expect(snapshot.outbox.notifiers[0]).toMatchObject({ pending: 0, failed: 0, sent: 1 });
   });
 
@@ -126,7 +126,7 @@ describe('durable delivery through real notifiers', () => {
     try {
       await waitFor('the email', () => (received.length > 0 ? true : undefined));
       const mail = await simpleParser(received[0]!);
-      expect(mail.subject).toMatch(/CRIT.*gw-01.*gateway\.http/);
+      expect(mail.subject).toMatch(/CRIT.*gw-01.*gateway down/);
       expect(mail.text).toContain('openclaw gateway restart');
       await waitFor('sent recorded', async () => ((await r.snapshot()).outbox.notifiers[0]?.sent === 1 ? true : undefined));
       expect(received).toHaveLength(1);

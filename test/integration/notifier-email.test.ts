@@ -114,24 +114,27 @@ describe('email notifier: what it sends', () => {
     const { mail, user, rcptTo } = smtp.received[0]!;
     expect(user).toBe(USER);
     expect(rcptTo).toEqual(['ops@example.com', 'oncall@example.com']);
-    expect(mail.subject).toBe('[clawmedic] CRIT gw-01: gateway.http failing, gateway.port failing');
+    // The cause in words, not a check id.
+    expect(mail.subject).toBe('[clawmedic] CRIT gw-01: OpenClaw gateway down (connection refused on 127.0.0.1:18789) (+1 more)');
     expect(mail.from?.value).toEqual([{ name: 'Clawmedic', address: 'clawmedic@example.com' }]);
     expect(addresses(mail.to)).toEqual(['ops@example.com', 'oncall@example.com']);
     expect(mail.headers.get('priority')).toBe('high');
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
 
     const text = mail.text!;
-    expect(text).toContain('[CRIT] host gw-01: gateway.http failing (+1 more)');
-    expect(text).toContain('CRIT gateway.http failing: GET /healthz: connection refused on 127.0.0.1:18789');
-    expect(text).toContain('Diagnosis: Nothing listens on port 18789');
-    expect(text).toContain('Remedy: Run `openclaw gateway status`, then restart the service.');
-    expect(text).toContain('Since 2025-01-01T02:58:00.000Z (2m)');
-    expect(text).toContain('Related: gateway.ready: readyz not reachable');
+    expect(text).toContain('CRIT · OpenClaw gateway down (connection refused on 127.0.0.1:18789)');
+    expect(text).toContain('gateway.http · incident 1a2b3c4d · since 2025-01-01 02:58:00 UTC');
+    expect(text).toContain('Why:\n  Nothing listens on port 18789');
+    expect(text).toContain('What to do:\n  Run `openclaw gateway status`, then restart the service.');
+    expect(text).toContain('Also failing because of it:\n  - gateway.ready: readyz not reachable');
     expect(text).toContain('gateway 127.0.0.1:18789');
+    expect(text).not.toMatch(/\(\d+m\)|ago/); // no relative age, stale once read
 
     const html = mail.html as string;
-    expect(html).toContain('<strong>CRIT · gateway.http · failing</strong>');
-    expect(html).toContain('<strong>Diagnosis:</strong> Nothing listens on port 18789');
+    expect(html).toContain('<strong>OpenClaw gateway down (connection refused on 127.0.0.1:18789)</strong>');
+    expect(html).toContain('<strong>Why</strong></p><p style="margin:0;white-space:pre-wrap">Nothing listens on port 18789');
+    // The product's own command is code, not literal backticks.
+    expect(html).toMatch(/Run <code [^>]*>openclaw gateway status<\/code>, then restart the service\./);
   });
 
   it('upgrades with STARTTLS when required (self-signed certificate accepted on request)', async () => {
@@ -153,9 +156,11 @@ describe('email notifier: what it sends', () => {
     const smtp = await startSmtp();
     await notifier(smtp.port).notifier.send(makeResolvedBatch(), signal());
     const { mail } = smtp.received[0]!;
-    expect(mail.subject).toBe('[clawmedic] RESOLVED gw-01: gateway.http resolved after 5m');
+    expect(mail.subject).toBe('[clawmedic] RESOLVED gw-01: OpenClaw gateway down (connection refused on 127.0.0.1:18789): over after 5m (02:58:00-03:03:00 UTC)');
     expect(mail.headers.get('priority') ?? 'normal').toBe('normal');
-    expect(mail.text).toContain('Lasted 5m (since 2025-01-01T02:58:00.000Z)');
+    expect(mail.text).toContain('gateway.http · incident 1a2b3c4d · out 5m: 2025-01-01 02:58:00-03:03:00 UTC');
+    expect(mail.text).toContain('Now: GET /healthz answers 200 again');
+    expect(mail.text).not.toContain('Was failing');
   });
 
   it('escapes hostile text in HTML and redacts it in both parts', async () => {
@@ -173,12 +178,13 @@ describe('email notifier: what it sends', () => {
     for (const part of [html, text]) {
       expect(part).not.toContain(SECRET);
       expect(part).not.toContain('\u001b');
-      expect(part).toMatch(/… \[truncated, 10\d{5} chars\]/);
+      // The text part is wrapped at 72 columns: the marker may sit across a line break there.
+      expect(part.replace(/\s+/g, ' ')).toMatch(/… \[truncated, 10\d{5} chars\]/);
       expect(part.length).toBeLessThan(20_000);
     }
     // Plain text stays plain: the text part shows the characters, harmless there.
     expect(text).toContain(`${HOSTILE.script}`);
-    expect(text).toContain('token *** AAAA');
+    expect(text.replace(/\s+/g, ' ')).toContain('token *** AAAA');
   });
 
   it('keeps alert text out of the headers', async () => {
@@ -189,7 +195,7 @@ describe('email notifier: what it sends', () => {
     });
     await notifier(smtp.port).notifier.send(batch, signal());
     const { mail, rcptTo } = smtp.received[0]!;
-    expect(mail.subject).toBe('[clawmedic] CRIT gw-01 Bcc: victim@example.net: evil X-Injected: yes failing');
+    expect(mail.subject).toBe('[clawmedic] CRIT gw-01 Bcc: victim@example.net: OpenClaw gateway down (connection refused on 127.0.0.1:18789)');
     expect(mail.bcc).toBeUndefined();
     expect(mail.headers.has('x-injected')).toBe(false);
     expect(rcptTo).toEqual(['ops@example.com', 'oncall@example.com']);

@@ -55,34 +55,34 @@ describe('slack notifier: what it posts', () => {
     expect(p).toMatchObject({ channel: '#ops', username: 'clawmedic', icon_emoji: ':ambulance:' });
     const header = p.blocks[0]!;
     expect(header.type).toBe('header');
-    expect(header.text).toEqual({ type: 'plain_text', text: '[CRIT] host gw-01: gateway.http failing (+1 more)', emoji: false });
+    expect(header.text).toEqual({ type: 'plain_text', text: 'CRIT gw-01: OpenClaw gateway down (connection refused on 127.0.0.1:18789) (+1 more)', emoji: false });
 
     const [http, port] = sections(p);
-    expect(http).toContain('*CRIT · gateway.http · failing*');
+    expect(http).toContain('*CRIT* · *OpenClaw gateway down (connection refused on 127.0.0.1:18789)*');
+    expect(http).toContain('_gateway.http · incident 1a2b3c4d · since 2025-01-01 02:58:00 UTC_');
     expect(http).toContain('GET /healthz: connection refused on 127.0.0.1:18789');
-    expect(http).toContain('*Diagnosis:* Nothing listens on port 18789');
+    expect(http).toContain('*Why:* Nothing listens on port 18789');
     // The command in the remedy keeps its code formatting; the text around it is escaped.
-    expect(http).toContain('*Remedy:* Run `openclaw gateway status`, then restart the service.');
-    expect(http).toContain('since 2025-01-01T02:58:00.000Z (2m)');
-    expect(port).toContain('*CRIT · gateway.port · failing*');
-    expect(port).toContain('*Related:* gateway.ready: readyz not reachable');
+    expect(http).toContain('*What to do:*\nRun `openclaw gateway status`, then restart the service.');
+    expect(port).toContain('*CRIT* · *nothing listening on 127.0.0.1:18789*');
+    expect(port).toContain('*Also failing because of it:* gateway.ready: readyz not reachable');
 
     const context = p.blocks.at(-1)!;
     expect(context.type).toBe('context');
     const contextText = context.elements!.map((e) => e.text).join(' ');
-    expect(contextText).toContain('host *gw-01*');
-    expect(contextText).toContain('gateway 127.0.0.1:18789');
+    expect(contextText).toContain('host gw-01 · gateway 127.0.0.1:18789 · incidents 1a2b3c4d, 5e6f7a8b · sent 2025-01-01T03:00:00Z (UTC)');
 
-    expect(p.text.split('\n')[0]).toBe('[CRIT] host gw-01: gateway.http failing (+1 more)');
-    expect(p.text).toContain('CRIT gateway.port: port 18789 is closed');
+    expect(p.text.split('\n')[0]).toBe('CRIT gw-01: OpenClaw gateway down (connection refused on 127.0.0.1:18789) (+1 more)');
+    expect(p.text).toContain('CRIT nothing listening on 127.0.0.1:18789');
   });
 
   it('says RESOLVED and how long it lasted for a resolved batch', async () => {
     await notifier().send(makeResolvedBatch(), signal());
     const p = payload();
-    expect(p.blocks[0]!.text!.text).toBe('[RESOLVED] host gw-01: gateway.http resolved after 5m');
-    expect(sections(p)[0]).toContain('*RESOLVED · gateway.http · resolved*');
-    expect(sections(p)[0]).toContain('lasted 5m');
+    expect(p.blocks[0]!.text!.text).toBe('RESOLVED gw-01: OpenClaw gateway down (connection refused on 127.0.0.1:18789): over after 5m (02:58:00-03:03:00 UTC)');
+    expect(sections(p)[0]).toContain('*RESOLVED* · *OpenClaw gateway down (connection refused on 127.0.0.1:18789): over after 5m*');
+    expect(sections(p)[0]).toContain('out 5m: 2025-01-01 02:58:00-03:03:00 UTC');
+    expect(sections(p)[0]).toContain('Now: GET /healthz answers 200 again');
   });
 
   it('mentions only when configured and only for an open crit alert', async () => {
@@ -138,7 +138,7 @@ describe('slack notifier: what it posts', () => {
     const more = sections(p).find((s) => s.startsWith('*…and '));
     const shown = sections(p).filter((s) => s.startsWith('*CRIT') || s.startsWith('*WARN')).length;
     expect(more).toContain(`*…and ${60 - shown} more:*`);
-    expect(more).toContain('WARN check.59 failing');
+    expect(more).toContain('WARN check.59');
     // The worst alerts are the ones shown.
     expect(sections(p).find((s) => s.startsWith('*CRIT'))).toContain('check.0');
   });

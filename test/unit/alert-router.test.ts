@@ -57,6 +57,7 @@ describe('batching', () => {
     expect(slack.alerts()).toEqual([
       {
         fingerprint: 'gateway.http:failing',
+        incidentId: expect.stringMatching(/^[0-9a-f]{8}$/),
         kind: 'failing',
         checkId: 'gateway.http',
         severity: 'crit',
@@ -112,7 +113,9 @@ describe('what transitions alert', () => {
       since: new Date(since).toISOString(),
       durationMs: 7 * MIN,
     });
-    expect(resolved.diagnosis).toContain('gateway.http is down');
+    // What recovered is the incident's own headline (its summary when it had none); the failing alert's id threads it.
+    expect(resolved.headline).toBe('gateway.http is down');
+    expect(resolved.incidentId).toBe(slack.sent[0]!.alerts[0]!.incidentId);
     expect((await router.snapshot()).incidents).toEqual([]);
   });
 
@@ -274,7 +277,7 @@ describe('inhibition', () => {
     });
   });
 
-  it('folds a dependent that had alerted on its own once its parent fails, down to the resolved notice', async () => {
+  it('folds a dependent that had alerted on its own once its parent fails; each still gets its own resolved line', async () => {
     const slack = new FakeNotifier('slack');
     const { router } = track(makeRouter({ notifiers: [slack], dependsOn }));
     fail(router, 'gateway.http');
@@ -285,7 +288,10 @@ describe('inhibition', () => {
     recover(router, 'gateway.port');
     recover(router, 'gateway.http');
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(slack.sent[2]!.alerts).toMatchObject([{ kind: 'resolved', checkId: 'gateway.port', related: [{ checkId: 'gateway.http' }] }]);
+    // One message, a line for each incident people were told about on its own.
+    const notices = slack.sent[2]!.alerts;
+    expect(notices.map((a) => `${a.kind} ${a.checkId}`).sort()).toEqual(['resolved gateway.http', 'resolved gateway.port']);
+    expect(notices.find((a) => a.checkId === 'gateway.port')!.related).toBeUndefined();
     expect(slack.sent).toHaveLength(3);
   });
 

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  batchLevel,
   escapeAndFit,
   escapeHtml,
   escapeSlackMrkdwn,
   escapeSlackMrkdwnKeepingCode,
-  formatSubject,
-  formatTitle,
-  renderPlainText,
   sanitizeBatch,
   stripControl,
   truncate,
   TEXT_LIMITS,
 } from '../../src/alerts/format.ts';
 import { Redactor } from '../../src/util/redact.ts';
-import { SECRET, makeAlert, makeBatch, makeResolvedBatch } from '../fixtures/alerts.ts';
+import { SECRET, makeAlert, makeBatch } from '../fixtures/alerts.ts';
 
 function redactor() {
   const r = new Redactor();
@@ -159,65 +155,5 @@ describe('sanitizeBatch', () => {
     const safe = sanitizeBatch(makeBatch({ alerts: [makeAlert({ summary: 'a.'.repeat(500_000), diagnosis: 'a.'.repeat(500_000) })] }), redactor());
     expect(safe.alerts[0]!.diagnosis!.length).toBeLessThanOrEqual(TEXT_LIMITS.diagnosis);
     expect(performance.now() - started).toBeLessThan(2000);
-  });
-});
-
-describe('titles and subjects', () => {
-  const safe = (batch = makeBatch()) => sanitizeBatch(batch, redactor());
-
-  it('names severity, host and what failed', () => {
-    expect(formatTitle(safe())).toBe('[CRIT] host gw-01: gateway.http failing (+1 more)');
-    expect(formatSubject(safe())).toBe('[clawmedic] CRIT gw-01: gateway.http failing, gateway.port failing');
-    expect(formatSubject(safe(), '[prod]')).toBe('[prod] CRIT gw-01: gateway.http failing, gateway.port failing');
-  });
-
-  it('says RESOLVED and for how long when everything is resolved', () => {
-    expect(formatTitle(safe(makeResolvedBatch()))).toBe('[RESOLVED] host gw-01: gateway.http resolved after 5m');
-    expect(formatSubject(safe(makeResolvedBatch()))).toBe('[clawmedic] RESOLVED gw-01: gateway.http resolved after 5m');
-  });
-
-  it('puts the worst open alert first in a mixed batch', () => {
-    const batch = makeBatch({
-      alerts: [
-        makeAlert({ kind: 'resolved', checkId: 'gateway.http', durationMs: 60_000 }),
-        makeAlert({ severity: 'warn', checkId: 'memory', kind: 'flapping' }),
-        makeAlert({ severity: 'crit', checkId: 'doctor' }),
-      ],
-    });
-    expect(batchLevel(batch)).toBe('CRIT');
-    expect(formatSubject(safe(batch))).toBe('[clawmedic] CRIT gw-01: doctor failing, memory flapping, gateway.http resolved after 1m');
-  });
-
-  it('calls a batch of test alerts TEST', () => {
-    expect(formatTitle(safe(makeBatch({ alerts: [makeAlert({ kind: 'test', severity: 'info' })] })))).toBe('[TEST] host gw-01: gateway.http test');
-  });
-
-  it('lists what fits and counts the rest', () => {
-    const alerts = Array.from({ length: 40 }, (_, i) => makeAlert({ checkId: `check.number.${i}` }));
-    const subject = formatSubject(safe(makeBatch({ alerts })));
-    expect(subject.length).toBeLessThanOrEqual(180);
-    expect(subject).toMatch(/^\[clawmedic\] CRIT gw-01: check\.number\.0 failing, check\.number\.1 failing, .* \(\+\d+ more\)$/);
-  });
-});
-
-describe('renderPlainText', () => {
-  it('renders every alert with summary, diagnosis, remedy, timing and related checks', () => {
-    const text = renderPlainText(sanitizeBatch(makeBatch({ alerts: [makeAlert({ diagnosis: 'first\nsecond' }), makeResolvedBatch().alerts[0]!] }), redactor()));
-    expect(text.split('\n')).toEqual([
-      '[CRIT] host gw-01: gateway.http failing (+1 more)',
-      '',
-      'CRIT gateway.http failing: GET /healthz: connection refused on 127.0.0.1:18789',
-      '  Diagnosis: first',
-      '    second',
-      '  Remedy: Run `openclaw gateway status`, then restart the service.',
-      '  Since 2025-01-01T02:58:00.000Z (2m)',
-      '',
-      'RESOLVED gateway.http resolved: GET /healthz answers 200 again',
-      '  Diagnosis: Nothing listens on port 18789; the gateway process is not running.',
-      '  Remedy: Run `openclaw gateway status`, then restart the service.',
-      '  Lasted 5m (since 2025-01-01T02:58:00.000Z)',
-      '',
-      'host gw-01 · gateway 127.0.0.1:18789 · batch b-0001 · 2025-01-01T03:00:00.000Z',
-    ]);
   });
 });

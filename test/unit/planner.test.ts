@@ -64,6 +64,7 @@ describe('first alert of an incident', () => {
       {
         alert: {
           fingerprint: 'gateway.http:failing',
+          incidentId: expect.stringMatching(/^[0-9a-f]{8}$/),
           kind: 'failing',
           checkId: 'gateway.http',
           severity: 'crit',
@@ -80,7 +81,7 @@ describe('first alert of an incident', () => {
 
   it('leaves out an empty diagnosis, remedy and related list', () => {
     const [p] = planAlerts(section([incident('a', { diagnosis: '', remedy: '' })]), context());
-    expect(Object.keys(p!.alert).sort()).toEqual(['checkId', 'fingerprint', 'kind', 'severity', 'since', 'summary']);
+    expect(Object.keys(p!.alert).sort()).toEqual(['checkId', 'fingerprint', 'incidentId', 'kind', 'severity', 'since', 'summary']);
   });
 
   it('announces a flapping incident as flapping', () => {
@@ -168,8 +169,13 @@ describe('after the first alert', () => {
     expect(planAlerts(section([inc]), context()).map((p) => p.alert.kind)).toEqual(['escalated']);
     expect(inc).toMatchObject({ announcedSeverity: 'crit', lastNotifiedAt: NOW, reminderIndex: 0 });
     expect(planAlerts(section([inc]), context())).toEqual([]);
-    // Better is not worth an alert.
-    inc.severity = 'warn';
+  });
+
+  it('tells a CRIT that became a WARN at its current severity, since it changed, once', () => {
+    const inc = incident('a', { announced: true, announcedSeverity: 'crit', severity: 'warn', severitySince: NOW - 2 * MIN, lastNotifiedAt: NOW - MIN, notifiedVia: ['slack'] });
+    const [p, ...rest] = planAlerts(section([inc]), context());
+    expect(rest).toEqual([]);
+    expect(p!.alert).toMatchObject({ kind: 'deescalated', severity: 'warn', since: new Date(NOW - 2 * MIN).toISOString() });
     expect(planAlerts(section([inc]), context())).toEqual([]);
   });
 
@@ -208,11 +214,12 @@ describe('resolved notices', () => {
       {
         alert: {
           fingerprint: 'a:failing',
+          incidentId: expect.stringMatching(/^[0-9a-f]{8}$/),
           kind: 'resolved',
           checkId: 'a',
           severity: 'crit',
           summary: 'a is fine',
-          diagnosis: 'Was failing: a is down',
+          headline: 'a is down',
           since: new Date(NOW - 10 * MIN).toISOString(),
           durationMs: 10 * MIN,
         },
