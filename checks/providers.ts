@@ -3,6 +3,7 @@
 // `--probe`: that sends real requests (tokens spent) and needs the gateway stopped.
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
+import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { readGatewayEnvironment } from '../src/platform/gateway-env.ts';
 import { modelsStatusCommand } from '../src/platform/openclaw-capabilities.ts';
 import { isRecord, stringAt } from '../src/platform/openclaw-json.ts';
@@ -28,7 +29,6 @@ export const providersCheck: Check = {
   run: runProviders,
 };
 
-const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 interface ProviderState {
   provider: string;
@@ -91,7 +91,7 @@ async function runProviders(ctx: CheckContext): Promise<CheckResult> {
     };
   }
 
-  const bad = states.filter((s) => s.status !== 'ok').sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const bad = states.filter((s) => s.status !== 'ok').sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
   metrics.failing = bad.length;
   if (bad.length === 0) {
     if (res.code !== 0) {
@@ -128,7 +128,7 @@ export function providerStates(auth: Record<string, unknown>, now: number): Prov
   const put = (provider: string | undefined, status: Status, state: string) => {
     if (!provider) return;
     const seen = states.get(provider);
-    if (!seen || RANK[status] > RANK[seen.status]) states.set(provider, { provider, status, state });
+    if (!seen || STATUS_RANK[status] > STATUS_RANK[seen.status]) states.set(provider, { provider, status, state });
   };
   for (const p of list(auth.providers)) {
     if (!isRecord(p)) continue;

@@ -3,6 +3,7 @@
 // that the gateway's environment does not set. Only names and config paths are ever shown, never a value.
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
+import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { readGatewayEnvironment, type GatewayEnvironment } from '../src/platform/gateway-env.ts';
 import { secretsAuditCommand } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails } from '../src/platform/openclaw-version-cache.ts';
@@ -29,7 +30,6 @@ export const secretsCheck: Check = {
 };
 
 const MAX_LISTED = 10;
-const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 interface Problem {
   status: Status;
@@ -109,7 +109,7 @@ async function runSecrets(ctx: CheckContext): Promise<CheckResult> {
     metrics.plaintext = audit.findings.filter((f) => f.code === 'PLAINTEXT_FOUND').length;
   }
 
-  problems.sort((a, b) => RANK[b.status] - RANK[a.status]);
+  problems.sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
   if (problems.length === 0) {
     const parts = [
       audit ? `secrets audit ${audit.status}` : undefined,

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
+import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { readGatewayEnvironment } from '../src/platform/gateway-env.ts';
 import { at, stringAt } from '../src/platform/openclaw-json.ts';
 import { daysLeft, expiryLevel, keyMismatch, spanWords, parsePemCertificates, readPem, tlsHandshake, verifyChain, verifyWords, type CertFacts, type TlsHandshake, certFacts } from '../src/platform/tls-probe.ts';
@@ -40,7 +41,6 @@ export const tlsCheck: Check = {
 };
 
 const CONCURRENCY = 4;
-const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 interface Finding {
   status: Status;
@@ -118,7 +118,7 @@ async function runTls(ctx: CheckContext): Promise<CheckResult> {
   if (checked.length === 0 && findings.length === 0) {
     return { status: 'ok', summary: 'no TLS to check: the gateway serves no TLS and openclaw.json names no HTTPS endpoint', metrics, details };
   }
-  const bad = findings.filter((f) => f.status !== 'ok').sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const bad = findings.filter((f) => f.status !== 'ok').sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
   const notes = findings.filter((f) => f.status === 'ok').map((f) => f.text);
   if (bad.length === 0) {
     const days = metrics.minDaysLeft !== undefined ? `; the soonest expires in ${metrics.minDaysLeft} days` : '';

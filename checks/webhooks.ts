@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
+import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { DNS_FAILURE_WORDS, makeResolver, resolveHost } from '../src/platform/dns-lookup.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';
 import { stringAt } from '../src/platform/openclaw-json.ts';
@@ -53,7 +54,6 @@ const ANY_ANSWER = 'any HTTP answer shows the URL reaches a server; 502/503/504 
 /** OpenClaw 2026.9.x log lines that show Telegram polling while a webhook is set (issue #90254, the watchdog's getUpdates wipes the webhook). */
 const TELEGRAM_POLLING = /Polling stall detected|getUpdates conflict|setWebhook has not completed/;
 const LOG_TAIL_BYTES = 256 * 1024;
-const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, crit: 3 };
 
 interface Verdict {
   hook: WebhookRef;
@@ -95,7 +95,7 @@ async function runWebhooks(ctx: CheckContext): Promise<CheckResult> {
     for (const v of verdicts.filter((x) => x.hook.channel === 'telegram')) {
       if (lines.length > 0) {
         v.notes.push(`the gateway log shows Telegram polling although a webhook is set: "${clip(collapseWhitespace(redactPatterns(lines.at(-1)!)), 200)}"`);
-        if (RANK[v.status] < RANK.warn) {
+        if (STATUS_RANK[v.status] < STATUS_RANK.warn) {
           v.status = 'warn';
           v.text = `${v.text}; but Telegram still polls (${log}): the polling watchdog's getUpdates deletes the webhook every ~30 s (openclaw/openclaw#90254) and updates are lost`;
         }
@@ -103,7 +103,7 @@ async function runWebhooks(ctx: CheckContext): Promise<CheckResult> {
     }
   }
 
-  const bad = verdicts.filter((v) => v.status !== 'ok').sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const bad = verdicts.filter((v) => v.status !== 'ok').sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
   const details = {
     webhooks: verdicts.map((v) => ({ channel: v.hook.channel, account: v.hook.account, path: v.hook.path, url: shown(v.hook.url), status: v.status, notes: v.notes, ...v.evidence })),
     ...(telegram.length ? { telegramTrap: 'A Telegram webhook and the polling watchdog must not both run: its getUpdates wipes the webhook every ~30 s (openclaw/openclaw#90254).' } : {}),
@@ -172,15 +172,15 @@ async function checkHook(ctx: CheckContext, hook: WebhookRef, config: Record<str
   if (probe.tls) v.evidence.tls = { authorized: probe.tls.authorized, authorizationError: probe.tls.authorizationError, hostnameError: probe.tls.hostnameError, issuer: probe.tls.leaf.issuer, validTo: new Date(probe.tls.leaf.validTo).toISOString() };
   if (tlsProblem) {
     if (tlsProblem.status === 'ok') v.notes.push(tlsProblem.text);
-    else if (RANK[tlsProblem.status] > RANK[v.status]) fail(tlsProblem.status, tlsProblem.text);
+    else if (STATUS_RANK[tlsProblem.status] > STATUS_RANK[v.status]) fail(tlsProblem.status, tlsProblem.text);
   }
   if (!probe.ok) {
     if (probe.kind === 'aborted') return fail('unknown', 'check cancelled');
     const words = probe.kind === 'refused' ? 'connection refused' : probe.kind === 'timeout' ? `no answer within ${options.timeoutMs} ms` : probe.kind === 'reset' ? 'connection reset' : probe.message;
-    return RANK[v.status] >= RANK.crit ? v : fail('crit', `is not reachable: ${words} (${address}:${url.port || (url.protocol === 'https:' ? 443 : 80)})`);
+    return STATUS_RANK[v.status] >= STATUS_RANK.crit ? v : fail('crit', `is not reachable: ${words} (${address}:${url.port || (url.protocol === 'https:' ? 443 : 80)})`);
   }
   const http = judgeAnswer(hook.channel, probe);
-  if (RANK[http.status] > RANK[v.status]) fail(http.status, http.text);
+  if (STATUS_RANK[http.status] > STATUS_RANK[v.status]) fail(http.status, http.text);
   else if (v.status === 'ok') v.text = http.text;
   return v;
 }

@@ -109,9 +109,3 @@ export async function hostsFileAddresses(host: string, hostsFile: string): Promi
   }
   return out;
 }
-
-/** The nameserver lines of a resolv.conf. */
-export async function resolvConfServers(path = '/etc/resolv.conf'): Promise<string[]> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!);
-}
