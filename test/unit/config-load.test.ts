@@ -24,7 +24,7 @@ vi.mock('../../notifiers/index.ts', async (importOriginal) => {
   return { ...original, notifierFactories: [...original.notifierFactories, hook] };
 });
 
-const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'memory', 'restarts', 'latency', 'disk', 'dns', 'tls', 'firewall', 'secrets', 'providers', 'webhooks', 'clawmedic.self'];
+const CHECK_IDS = ['gateway.port', 'gateway.http', 'config', 'doctor', 'memory', 'restarts', 'latency', 'disk', 'dns', 'tls', 'firewall', 'secrets', 'providers', 'webhooks', 'logs', 'websocket', 'channels', 'clawmedic.self'];
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
