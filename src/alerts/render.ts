@@ -32,7 +32,21 @@ export function clockParts(iso: string, timeZone?: string): { date: string; time
     return clockParts(iso, 'UTC');
   }
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}:${get('second')}`, zone: get('timeZoneName') };
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}:${get('second')}`, zone: zoneName(at, timeZone, get('timeZoneName')) };
+}
+
+/**
+ * The zone's short name people know: British English names European zones (CET, BST) and American
+ * English the American ones (EST, PDT); where neither has a name, the offset ("GMT+5:30").
+ */
+function zoneName(at: number, timeZone: string | undefined, british: string): string {
+  if (!/^GMT[+-]/.test(british)) return british;
+  try {
+    const american = new Intl.DateTimeFormat('en-US', { ...(timeZone ? { timeZone } : {}), timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+    return american && !/^GMT[+-]/.test(american) ? american : british;
+  } catch {
+    return british;
+  }
 }
 
 /** "2026-11-29 03:46:16 CET"; the ISO text itself when it is not a time. */
@@ -180,7 +194,7 @@ export function renderText(batch: AlertBatch, width = 72): string {
   const lines: string[] = [];
   for (const alert of orderAlerts(batch.alerts)) {
     lines.push(...wrap(`${alertLevel(alert)} · ${alertLine(alert)}`, width));
-    lines.push(`${alert.checkId}${alert.incidentId ? ` · incident ${alert.incidentId}` : ''} · ${timingLine(alert, tz)}`);
+    lines.push(...wrap(`${alert.checkId}${alert.incidentId ? ` · incident ${alert.incidentId}` : ''} · ${timingLine(alert, tz)}`, width));
     const summary = alert.kind === 'resolved' ? `Now: ${alert.summary}` : alert.summary;
     if (summary && oneLine(summary) !== headlineOf(alert)) lines.push('', ...wrap(summary, width));
     if (alert.diagnosis) lines.push('', 'Why:', ...wrap(alert.diagnosis, width - 2).map((l) => `  ${l}`));

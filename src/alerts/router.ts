@@ -265,6 +265,14 @@ export class AlertRouter {
     });
     planned.push(...this.takeEvents(silences, now));
     this.deps.sections.markDirty();
+    // The incident id in the log is the one in every notifier and in `status`.
+    for (const { alert, to } of planned) {
+      const id = alert.incidentId ?? alert.fingerprint;
+      this.deps.log.info(
+        { incident: alert.incidentId, check: alert.checkId, kind: alert.kind, severity: alert.severity, to },
+        `alert ${id} ${alert.kind} ${alert.severity.toUpperCase()}: ${this.deps.redact(alert.headline ?? alert.summary)}`,
+      );
+    }
     const batches = batchesFor(
       planned,
       notifiers.map((n) => n.notifier.name),
