@@ -9,7 +9,7 @@ import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.
 import { formatHostPort, httpProbe, parseJsonBody } from '../src/platform/http-probe.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';
 import { clip } from '../src/util/text.ts';
-import { readDeepHealth, TOKEN_HOWTO, type ChannelAccountState } from './gateway-health.ts';
+import { readDeepHealth, type ChannelAccountState } from './gateway-health.ts';
 import { CHANNEL_START, fillTemplate, LOG_SIGNATURES } from './log-signatures.ts';
 import { hitsInWindow, logReadOptions, scanGatewayLog } from './log-scan.ts';
 import { parseCheckOptions } from './options.ts';
@@ -83,7 +83,7 @@ async function runChannels(ctx: CheckContext): Promise<CheckResult> {
   // 2. The deep health snapshot.
   let channelsListed: string[] | undefined;
   if (!options.health) notes.push('health snapshot not asked (options.health false)');
-  else if (!ctx.target.token) notes.push(`account states not read: the health snapshot needs the gateway token (${TOKEN_HOWTO})`);
+  else if (!ctx.target.token) notes.push('account states not read: the health snapshot needs the gateway token (the websocket check says how to give it)');
   else if (!down) {
     const deep = await readDeepHealth(ctx, { handshakeTimeoutMs: options.requestTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, health: true });
     if (!deep.ok) notes.push(`health snapshot not read: ${deep.message}`);

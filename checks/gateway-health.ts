@@ -113,5 +113,5 @@ export async function readDeepHealth(ctx: CheckContext, o: { handshakeTimeoutMs:
 
 /** What to tell a person whose clawmedic has no gateway token (REFERENCE.md 1.4). */
 export const TOKEN_HOWTO =
-  "set gateway.token in clawmedic's config (e.g. token: 'env:OPENCLAW_GATEWAY_TOKEN' or 'file:/etc/clawmedic/gateway.token'), or run it with " +
+  "set gateway.token in clawmedic's config to 'env:OPENCLAW_GATEWAY_TOKEN' (or 'file:/etc/clawmedic/gateway.token'), or run it with " +
   "OPENCLAW_GATEWAY_TOKEN set, or give openclaw.json gateway.auth.token (clawmedic reads it from there); `openclaw gateway auth-token --show` prints it";
