@@ -113,7 +113,9 @@ describe('clawmedic logs', () => {
     const cfg = join(h.home, 'readable.json5');
     await writeFile(cfg, `{ state: { path: '${join(h.home, 'state.json')}' }, checks: { logs: { options: { path: '${log}' } } } }`, { mode: 0o644 });
     await chmod(h.home, 0o755);
-    const r = await execFileAsync(process.execPath, [CLI_ENTRY, '--config', cfg, 'logs'], { env: { ...h.env, HOME: '/tmp' }, uid: 65534, gid: 65534, timeout: 30_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const r: { code?: number; stderr: string } = await execFileAsync(process.execPath, [CLI_ENTRY, '--config', cfg, 'logs'], { env: { ...h.env, HOME: '/tmp' }, uid: 65534, gid: 65534, timeout: 30_000 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(new RegExp(`^clawmedic: cannot read ${log}: permission denied \\(EACCES\\); clawmedic runs as uid 65534 \\(nobody\\); ${log} is owned by uid 0 \\(root\\), mode 0600 \\(the gateway log, from option path\\)$`));
   });
