@@ -6,6 +6,7 @@ import { recoveryListener } from '../recovery/manager.ts';
 import { SELF_CHECK_ID } from '../self/check.ts';
 import { execFileGroup } from '../platform/exec.ts';
 import { heartbeatFactory } from '../service/heartbeat.ts';
+import { serverListener } from '../server/listener.ts';
 import { systemdWatchdog } from '../service/watchdog.ts';
 import { formatProblems, loadForCommand, loggerFor, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -83,7 +84,7 @@ export async function runCommand(opts: GlobalOptions): Promise<number> {
   try {
     // Then the service's own watchdogs: the heartbeat URL, and systemd's when it started us with Type=notify.
     const watchdog = systemdWatchdog(execFileGroup, log);
-    agent = await Agent.start({ config, log, alerts: createAlertSink, listeners: [recoveryListener(builtinSteps), heartbeatFactory, ...(watchdog ? [watchdog] : [])] });
+    agent = await Agent.start({ config, log, alerts: createAlertSink, listeners: [recoveryListener(builtinSteps), heartbeatFactory, serverListener, ...(watchdog ? [watchdog] : [])] });
   } catch (err) {
     clearInterval(keepAlive);
     process.off('SIGTERM', onTerm);

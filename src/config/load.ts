@@ -16,6 +16,7 @@ import { discoverGateway, locateOpenclaw } from './discover.ts';
 import { configSchema, NOTIFIER_COMMON_KEYS, type ConfigFile, type NotifierEntry } from './schema.ts';
 import { isSecretReference, literalSecretsOf, resolveSecret } from './secrets.ts';
 import { resolveHeartbeat, type Heartbeat } from '../service/heartbeat.ts';
+import { resolveServer, type ServerSettings } from '../server/config.ts';
 
 export interface Problem {
   /** Key path ("checks.doctor.timeout") or file position ("clawmedic.json5:3:14"). */
@@ -66,6 +67,8 @@ export interface EffectiveConfig {
   openclawBin?: string;
   /** The dead-man's switch pinged after the cycles, its URLs resolved. */
   heartbeat?: Heartbeat;
+  /** The agent's HTTP server (/metrics, /status, the status page), its token resolved; absent: off. */
+  server?: ServerSettings;
   checks: ResolvedCheck[];
   notifiers: NotifierSpec[];
   /** Problems scoped to one notifier: that notifier is left out, the agent runs the others. */
@@ -207,6 +210,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
 
   const heartbeat = resolveHeartbeat(file.heartbeat, env, redactor);
   problems.push(...heartbeat.problems);
+  const server = resolveServer(file.server, env, redactor);
+  problems.push(...server.problems);
 
   const statePath = file.state.path ? resolve(dirname(path), file.state.path) : join(dirname(path), DEFAULT_STATE_NAME);
   const config: EffectiveConfig = {
@@ -220,6 +225,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     silencesPath: join(dirname(statePath), SILENCES_NAME),
     ...(file.openclaw.bin ? { openclawBin: file.openclaw.bin } : {}),
     ...(heartbeat.heartbeat ? { heartbeat: heartbeat.heartbeat } : {}),
+    ...(server.server ? { server: server.server } : {}),
     checks,
     notifiers: specs,
     notifierProblems,
@@ -372,6 +378,7 @@ function secretReferenceProblems(options: unknown, at: string, env: NodeJS.Proce
 function permissionProblems(path: string, file: ConfigFile): Problem[] {
   const literal: string[] = [];
   if (file.gateway.token && !isSecretReference(file.gateway.token)) literal.push('gateway.token');
+  if (file.server?.token && !isSecretReference(file.server.token)) literal.push('server.token');
   for (const [name, entry] of Object.entries(file.notifiers ?? {})) {
     for (const { key } of literalSecretsOf(entry)) literal.push(`notifiers.${name}.${key}`);
   }
