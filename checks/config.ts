@@ -133,6 +133,7 @@ function syntaxFailure(file: string, p: SyntaxProblem, backup: string): CheckRes
   return {
     status: 'crit',
     summary: `openclaw.json has a JSON5 syntax error at line ${where}: ${message}`,
+    headline: `openclaw.json broken: syntax error at line ${where} (the gateway cannot start)`,
     diagnosis:
       `${file}:${where}: ${message}. ${syntaxHint(p)} Trailing commas are fine in JSON5, so they are not the cause. ` +
       EXIT_78,
@@ -248,6 +249,7 @@ function judge(file: string, v: Validation): CheckResult {
     return {
       status: 'crit',
       summary: clip(`openclaw.json is invalid: ${listHead(v.issues)}`, MAX_LINE_CHARS),
+      headline: clip(`openclaw.json invalid: ${listHead(v.issues)} (the gateway cannot start)`, 150),
       diagnosis: `${listLines(v.issues)}\n${EXIT_78}`,
       remedy:
         `Fix these keys in ${file} (\`openclaw config schema\` prints what is allowed), or restore the adjacent .bak ` +

@@ -194,6 +194,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
       return {
         status: 'crit',
         summary: `gateway stuck starting for ${secs}s (waiting for ${pending})`,
+        headline: `OpenClaw gateway stuck starting (${secs}s, waiting for ${pending})`,
         diagnosis:
           `${says(`"starting" (pendingReason ${pending})`)} after ${secs}s of uptime, past the ${formatDuration(options.startupGraceMs)} grace period; ` +
           `/readyz fails [${failing.join(', ')}] (${version}). A normal cold start takes 10-20 s.`,
@@ -225,6 +226,7 @@ function judge(ctx: CheckContext, options: GatewayHttpOptions, s: Surfaces, metr
     return {
       status: 'warn',
       summary: `gateway not ready: ${what}`,
+      headline: `OpenClaw gateway not ready: ${failing.length > 0 ? `${failing.join(', ')} failing` : 'no reason given'}`,
       diagnosis: `/healthz is live${s.derived ? '' : ` and /startupz says "${startup.status}"`}, but /readyz answered ${s.statusCodes.readyz} ready=${ready.ready} (${what}; ${version}, ${up}).${pluginReloadNote(ready)}`,
       remedy: failing.length > 0 ? failingRemedy(failing, log, s.reading) : `Read ${log} around now, and \`openclaw channels status --probe --json\`.`,
       ...base,
@@ -447,6 +449,7 @@ function unreachable(
       return {
         status: 'crit',
         summary: `gateway down: connection refused on ${where}${later}`,
+        headline: `OpenClaw gateway down (connection refused on ${where})`,
         diagnosis: `Nothing accepts connections on ${where} (${portSourceNote(ctx.target)}): the gateway is not running, or listens on another port.`,
         remedy: `${startGatewayRemedy(ctx.target, now)} ${wrongPortRemedy(ctx.target)}`,
         ...m,
@@ -460,6 +463,7 @@ function unreachable(
           f.kind === 'timeout-after-connect'
             ? `gateway hung: ${where} accepted the connection but ${path} got no answer within ${timeoutMs} ms`
             : `gateway hung: connecting to ${where} timed out after ${timeoutMs} ms (listen queue full)`,
+        headline: `OpenClaw gateway hung (${path} unanswered for ${formatDuration(timeoutMs)})`,
         diagnosis:
           `The process that holds ${where} does not answer HTTP: it is stopped (SIGSTOP), its event loop is blocked, or it is overloaded${later}. ` +
           'The gateway.port check names the process and its state.',
