@@ -336,8 +336,9 @@ export class Agent {
     this.log.debug({ check: id, status: result.status, durationMs: outcome.durationMs, metrics: result.metrics }, `${id}: ${result.status}: ${oneLine(result.summary)}`);
     if (transition) {
       const level = LEVEL_FOR[transition.to];
+      // Under `transition`, which a terminal does not show (the line says it): JSON logs keep it for machines.
       this.log[level](
-        { check: id, from: firstRun ? 'new' : transition.from, to: transition.to, status: result.status, diagnosis: result.diagnosis },
+        { check: id, transition: { from: firstRun ? 'new' : transition.from, to: transition.to, status: result.status, diagnosis: result.diagnosis } },
         `${id}: ${firstRun ? 'NEW' : transition.from.toUpperCase()} -> ${transition.to.toUpperCase()}: ${oneLine(result.summary)}`,
       );
       this.tell((l) => l.onTransition?.(transition, result));

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import pino from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { Logger } from './contracts.ts';
 import type { Redactor } from './util/redact.ts';
 
@@ -53,7 +54,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   const destination = opts.destination ?? process.stderr;
   const usePretty = opts.pretty ?? Boolean((destination as NodeJS.WriteStream).isTTY);
   const stream = usePretty
-    ? pretty({ destination, sync: true, colorize: !process.env.NO_COLOR, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+    ? prettyStream({ destination, sync: true, colorize: !process.env.NO_COLOR, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,transition' })
     : destination;
   const redactor = opts.redactor;
   const redact = (text: string) => redactor.text(text);
@@ -93,6 +94,12 @@ export function createLogger(opts: LoggerOptions): AppLogger {
     },
     stream as pino.DestinationStream,
   ) as unknown as AppLogger;
+}
+
+/** pino-pretty, loaded only for a terminal: an agent under a service manager never pays for it. */
+function prettyStream(options: PinoPretty.PrettyOptions): NodeJS.WritableStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty(options);
 }
 
 function redactPlain(text: string, redact: (text: string) => string): string {
