@@ -45,19 +45,19 @@ export function startGatewayRemedy(target: GatewayTarget, now: number, service: 
 /** What to do about a process that accepts connections and never answers. */
 export function hungGatewayRemedy(target: GatewayTarget, now: number, pid?: number, state?: string): string {
   const p = pid === undefined ? '<pid>' : String(pid);
-  const stopped = state === 'T' || state === 't';
-  const cont = stopped
-    ? `It is stopped by a signal: \`kill -CONT ${p}\` resumes it (then find out who stopped it: a debugger, Ctrl-Z in a terminal, a job-control script). `
-    : state === undefined
-      ? `If it is stopped by a signal (\`ps -o stat= -p ${p}\` shows T), \`kill -CONT ${p}\` resumes it. `
-      : '';
-  return (
-    cont +
-    'A blocked event loop does not react to `openclaw gateway restart` (its signal handler never runs): ' +
+  const restart =
     `\`kill -TERM ${p}\`, \`kill -KILL ${p}\` if it is still there after ~30 s, then start it again ` +
     `(\`openclaw gateway start\` under a service, or \`openclaw gateway run --bind loopback --port ${target.port}\`). ` +
-    `Look at the last lines of ${gatewayLogPath(target, now)} for what it was doing.`
-  );
+    `Look at the last lines of ${gatewayLogPath(target, now)} for what it was doing.`;
+  // A stopped gateway is resumed, not killed: it was healthy until someone stopped it.
+  if (state === 'T' || state === 't') {
+    return (
+      `It is stopped by a signal: \`kill -CONT ${p}\` resumes it (then find out who stopped it: a debugger, Ctrl-Z in a terminal, a job-control script). ` +
+      `Only if it still does not answer a minute after that, restart it: ${restart}`
+    );
+  }
+  const cont = state === undefined ? `If it is stopped by a signal (\`ps -o stat= -p ${p}\` shows T), \`kill -CONT ${p}\` resumes it. ` : '';
+  return `${cont}A blocked event loop does not react to \`openclaw gateway restart\` (its signal handler never runs): ${restart}`;
 }
 
 /** Says how the port was chosen, so a wrong port is easy to spot. */

@@ -15,6 +15,7 @@ import { findPortOwner, processLabel, processName, type PortOwnerLookup, type Pr
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip } from '../src/util/text.ts';
 import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
+import { openclawEvidence, ownerStartTicks, remember, type OpenclawEvidence } from './port-owner-identity.ts';
 import { describeExitReasons, findExitReasons } from './exit-reasons.ts';
 import { isControlUiPage, parseHealthz } from './gateway-http.ts';
 import { maskToken, snippet } from './quote.ts';
@@ -60,7 +61,12 @@ async function runGatewayPort(ctx: CheckContext): Promise<CheckResult> {
   if (ctx.signal.aborted || (!probe.ok && probe.kind === 'aborted')) {
     return { status: 'unknown', summary: `check aborted while probing ${where}` };
   }
-  const result = judge(ctx, probe, lookup, timeoutMs);
+  const owner = lookup.kind === 'found' ? lookup.owner : undefined;
+  const startTicks = await ownerStartTicks(owner);
+  // Only asked for when it matters: a process whose name does not say OpenClaw, and no OpenClaw answer now.
+  const evidence = owner && ownerRole(owner) === 'other' && !answersAsOpenclaw(probe) ? await openclawEvidence(ctx.memory, ctx.target, owner, startTicks) : undefined;
+  const result = judge(ctx, probe, lookup, timeoutMs, evidence);
+  if (owner) rememberOpenclaw(ctx, owner, startTicks, probe);
   if (probe.ok || probe.kind !== 'refused') return result;
   return withExitReason(ctx, await withWedge(ctx, result, lookup));
 }
@@ -95,6 +101,20 @@ async function withWedge(ctx: CheckContext, down: CheckResult, lookup: PortOwner
       processes: location.processes.map((x) => ({ pid: x.pid, name: processName(x), state: x.state, foundBy: x.foundBy })),
     },
   };
+}
+
+/**
+ * Remembers the owner as OpenClaw's when its name says so, or when it answered as OpenClaw under another
+ * title. A forwarder answering for a gateway behind it is not OpenClaw itself.
+ */
+function rememberOpenclaw(ctx: CheckContext, owner: ProcessInfo, startTicks: number | undefined, probe: HttpProbeOutcome): void {
+  const role = ownerRole(owner);
+  const by = role === 'openclaw' ? 'name' : role === 'other' && answersAsOpenclaw(probe) ? 'answer' : undefined;
+  if (by) remember(ctx.memory, owner, startTicks, by, ctx.now(), processName(owner));
+}
+
+function answersAsOpenclaw(probe: HttpProbeOutcome): boolean {
+  return probe.ok && (parseHealthz(probe) !== undefined || isControlUiPage(probe));
 }
 
 /** How far back the log is searched when this check has never seen the gateway up. */
@@ -133,18 +153,21 @@ async function withExitReason(ctx: CheckContext, result: CheckResult): Promise<C
   };
 }
 
-function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLookup, timeoutMs: number): CheckResult {
+function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLookup, timeoutMs: number, evidence: OpenclawEvidence | undefined): CheckResult {
   const target = ctx.target;
   const where = formatHostPort(target.host, target.port);
   const now = ctx.now();
   const metrics = probe.connectMs !== undefined ? { connectMs: probe.connectMs } : undefined;
   const owner = lookup.kind === 'found' ? lookup.owner : undefined;
   const role = owner ? ownerRole(owner) : undefined;
+  // OpenClaw's under a title that does not say so (the same process was seen as OpenClaw before, or it holds
+  // this install's state lock): when it fails now it is the gateway failing (stopped, hung), not a stranger.
+  const seenAs = role === 'other' ? evidence : undefined;
   const details = {
     probe: probe.ok
       ? { answered: true, statusCode: probe.statusCode, contentType: probe.contentType, latencyMs: probe.latencyMs }
       : { answered: false, kind: probe.kind, code: probe.code, connected: probe.connected, latencyMs: probe.latencyMs },
-    ...(owner && role ? { owner: { ...ownerDetails(owner, target), role } } : {}),
+    ...(owner && role ? { owner: { ...ownerDetails(owner, target), role, ...(seenAs ? { openclawBy: evidenceDetails(seenAs) } : {}) } } : {}),
     ownerLookup: lookup.kind === 'found' ? 'found' : lookup.kind,
     ...(lookup.kind === 'owner-unknown' || lookup.kind === 'unsupported' ? { ownerLookupReason: lookup.reason } : {}),
     ...(lookup.kind === 'found' || lookup.kind === 'owner-unknown'
@@ -187,33 +210,39 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
     };
   }
 
+  const timedOut = !probe.ok && (probe.kind === 'timeout-after-connect' || probe.kind === 'timeout-connect');
   // OpenClaw's own process answering something OpenClaw never says: not a port conflict, and not a
   // process to kill on clawmedic's word.
-  if (owner && role === 'openclaw' && !(!probe.ok && (probe.kind === 'timeout-after-connect' || probe.kind === 'timeout-connect'))) {
+  if (owner && (role === 'openclaw' || seenAs) && !timedOut) {
     return openclawOddAnswer(target, now, owner, probe, withMetrics, details);
   }
 
   // An owner that is neither OpenClaw nor a forwarder, and does not answer like OpenClaw: another program.
-  if (owner && role === 'other') {
+  if (owner && role === 'other' && !seenAs) {
     const answer = probe.ok ? `its /healthz answer is ${describeBody(probe)}` : `it ${failureInWords(probe.kind)}`;
     const wrapper = probe.ok
       ? ''
       : ' If it is a wrapper or proxy in front of a gateway, that gateway does not answer: restart it where it runs.';
+    const stopped = isStopped(owner)
+      ? ` It is ${owner.stateName} (state ${owner.state}), so it holds the port without answering anything. Nothing shows it is OpenClaw's ` +
+        `(not seen answering as OpenClaw, no state lock of this install), but if it is a gateway under another title, \`kill -CONT ${owner.pid}\` resumes it.`
+      : '';
     return {
       status: 'crit',
-      summary: `port conflict: ${where} held by ${processLabel(owner)}, not OpenClaw`,
-      diagnosis: `${processLabel(owner)} listens on ${where} and is not OpenClaw: command line \`${commandLine(owner, target)}\`; ${answer}. ${capitalize(portSourceNote(target))}.${wrapper}`,
-      remedy: conflictRemedy(target, now, owner.pid),
+      summary: `port conflict: ${where} held by ${processLabel(owner)}${isStopped(owner) ? `, ${owner.stateName} (state ${owner.state})` : ''}, not OpenClaw`,
+      headline: `port ${target.port} taken by ${processName(owner)} (pid ${owner.pid}${isStopped(owner) ? ', stopped' : ''})`,
+      diagnosis: `${processLabel(owner)} listens on ${where} and is not OpenClaw: command line \`${commandLine(owner, target)}\`; ${answer}. ${capitalize(portSourceNote(target))}.${stopped}${wrapper}`,
+      remedy: conflictRemedy(target, now, owner),
       ...withMetrics,
       ...(probe.ok ? { details: { ...details, bodyStart: snippet(probe.body, target.token) } } : { details }),
     };
   }
 
   // Accepts and never answers: OpenClaw's own process hangs, or (behind a forwarder) the gateway it forwards to.
-  if (!probe.ok && (probe.kind === 'timeout-after-connect' || probe.kind === 'timeout-connect')) {
+  if (!probe.ok && timedOut) {
     return owner && role === 'forwarder'
       ? forwarderHung(target, now, owner, probe, timeoutMs, withMetrics, details)
-      : hung(target, now, owner, lookup, probe, timeoutMs, withMetrics, details);
+      : hung(target, now, owner, lookup, probe, timeoutMs, withMetrics, details, seenAs);
   }
 
   if (owner && role === 'forwarder') {
@@ -240,7 +269,7 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
     diagnosis:
       `${capitalize(who)} on ${where}${owner ? ` (command line \`${commandLine(owner, target)}\`)` : ''} ${answer}; OpenClaw answers {"ok":true,"status":"live"}. ` +
       `${owner ? '' : `${capitalize(ownerUnknownNote(lookup))}. `}${capitalize(portSourceNote(target))}.`,
-    remedy: conflictRemedy(target, now, owner?.pid),
+    remedy: conflictRemedy(target, now, owner),
     ...withMetrics,
     ...(probe.ok ? { details: { ...details, bodyStart: snippet(probe.body, target.token) } } : { details }),
   };
@@ -287,18 +316,28 @@ function hung(
   timeoutMs: number,
   withMetrics: Metrics,
   details: Details,
+  seenAs?: OpenclawEvidence,
 ): CheckResult {
   const where = formatHostPort(target.host, target.port);
+  const stopped = isStopped(owner);
   const state = owner ? `; ${processLabel(owner)} is ${owner.stateName} (state ${owner.state})` : `; ${ownerUnknownNote(lookup)}`;
+  const known = seenAs ? ` ${knownInWords(seenAs)}` : '';
+  // Known by its answer alone, it may be a wrapper in front of the gateway rather than the gateway.
+  const wrapper =
+    owner && seenAs?.by === 'seen' && seenAs.how === 'answer' && !stopped
+      ? ` If pid ${owner.pid} is a wrapper in front of the gateway, restart the gateway behind it instead.`
+      : '';
   return {
     status: 'crit',
-    summary: `gateway hung: ${where} ${timeoutInWords(probe, timeoutMs)}${state}`,
+    summary: `gateway hung${owner && stopped ? ` (pid ${owner.pid} stopped)` : ''}: ${where} ${timeoutInWords(probe, timeoutMs)}${state}`,
+    headline: `OpenClaw gateway hung (${owner ? `pid ${owner.pid} ${stopped ? 'stopped' : 'not answering'}` : `${where} not answering`})`,
     diagnosis:
       `The listener on ${where} does not answer HTTP${owner ? `: ${processLabel(owner)}, command line \`${commandLine(owner, target)}\`, is ${owner.stateName} (state ${owner.state})` : ''}. ` +
-      (isStopped(owner)
+      (stopped
         ? 'A stopped process keeps its socket, so the kernel still accepts connections that nobody reads.'
-        : 'Its event loop is likely blocked (a long synchronous task, an infinite loop) or the host is starved.'),
-    remedy: hungGatewayRemedy(target, now, owner?.pid, owner?.state),
+        : 'Its event loop is likely blocked (a long synchronous task, an infinite loop) or the host is starved.') +
+      known,
+    remedy: hungGatewayRemedy(target, now, owner?.pid, owner?.state) + wrapper,
     ...withMetrics,
     details,
   };
@@ -362,6 +401,19 @@ function commandLine(p: ProcessInfo, target: GatewayTarget): string {
   return clip(redactPatterns(maskToken(text, target.token)), MAX_COMMAND_CHARS);
 }
 
+/** Why a process whose name does not say OpenClaw is taken for the gateway. */
+function knownInWords(e: OpenclawEvidence): string {
+  if (e.by === 'state-lock') return `It is this install's gateway under a title that does not say OpenClaw: it holds OpenClaw's state lock ${e.lockFile} (same pid and start time).`;
+  return e.how === 'answer'
+    ? 'It answered /healthz as OpenClaw on an earlier run (the same process: same pid and start time), though its name does not say OpenClaw: ' +
+        'the gateway under another title, or a wrapper in front of it.'
+    : `It was OpenClaw's gateway by its name (${e.name}) on an earlier run, and is the same process (same pid and start time) under another title now.`;
+}
+
+function evidenceDetails(e: OpenclawEvidence) {
+  return e.by === 'seen' ? { by: `seen by its ${e.how}`, since: new Date(e.since).toISOString() } : { by: e.by, lockFile: e.lockFile };
+}
+
 function ownerDetails(p: ProcessInfo, target: GatewayTarget) {
   return { pid: p.pid, name: processName(p), comm: p.comm, commandLine: commandLine(p, target), state: p.state, stateName: p.stateName };
 }
@@ -394,8 +446,15 @@ function failureInWords(kind: ProbeFailureKind): string {
   }
 }
 
-function conflictRemedy(target: GatewayTarget, now: number, pid: number | undefined): string {
-  const stop = pid === undefined ? 'Find and stop the program on the port (`ss -ltnp` shows it, as root)' : `Stop that program (\`kill -TERM ${pid}\` if it is yours to stop)`;
+function conflictRemedy(target: GatewayTarget, now: number, owner: ProcessInfo | undefined): string {
+  const pid = owner?.pid;
+  // A stopped process acts on SIGTERM only once it runs again.
+  const stop =
+    pid === undefined
+      ? 'Find and stop the program on the port (`ss -ltnp` shows it, as root)'
+      : isStopped(owner)
+        ? `Stop that program if it is yours to stop: it is stopped, so \`kill -TERM ${pid}\` takes effect only after \`kill -CONT ${pid}\``
+        : `Stop that program (\`kill -TERM ${pid}\` if it is yours to stop)`;
   return (
     `${stop}, or move the gateway to a free port: gateway.port in ${target.openclawConfigPath} (or OPENCLAW_GATEWAY_PORT), ` +
     `and the same port in clawmedic's config. A gateway that finds its port taken retries ~20 s and exits 1 (see ${gatewayLogPath(target, now)}).`

@@ -114,6 +114,18 @@ export async function locateGateway(target: GatewayTarget, opts: LocateOptions =
   return { listener, processes, ...(wedged ? { wedged } : {}), notes };
 }
 
+/**
+ * The lock file of this install that names `pid` and holds (written by that very process: same start time,
+ * same user), whatever the process is called now: a gateway under a title that does not say OpenClaw is still
+ * known by the lock it keeps. Undefined when none does. Never throws.
+ */
+export async function lockNaming(target: GatewayTarget, pid: number, opts: Pick<LocateOptions, 'procRoot' | 'tmpDir'> = {}): Promise<string | undefined> {
+  for (const lock of await readLocks(target, opts.tmpDir ?? tmpdir(), [])) {
+    if (lock.pid === pid && (await lockHolds(lock, opts.procRoot ?? '/proc'))) return lock.file;
+  }
+  return undefined;
+}
+
 function listenerOf(lookup: PortOwnerLookup): GatewayListener {
   switch (lookup.kind) {
     case 'no-listener':

@@ -70,9 +70,9 @@ describe('gateway.port', () => {
     const result = await run({ port: gw.port, options: { requestTimeoutMs: 300 } });
 
     expect(result.status).toBe('crit');
-    expect(result.summary).toMatch(/hung/);
+    expect(result.summary).toMatch(new RegExp(`^gateway hung \\(pid ${gw.pid} stopped\\): `));
     expect(result.summary).toContain(`pid ${gw.pid} (openclaw-gateway) is stopped (state T)`);
-    expect(result.remedy).toContain(`kill -CONT ${gw.pid}`);
+    expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${gw.pid}\``));
     expectExplained(result);
   });
 
