@@ -57,6 +57,11 @@ export const serverSchema = z
 
 export type ServerSection = z.output<typeof serverSchema>;
 
+/** host:port as a URL has it: an IPv6 address in brackets. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export interface ServerSettings {
   host: string;
   port: number;

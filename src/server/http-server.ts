@@ -12,7 +12,7 @@ import { buildStatusView, statusJson, type StatusView } from '../status/view.ts'
 import { packageVersion } from '../version.ts';
 import { authorize, CHALLENGES } from './auth.ts';
 import { DEFAULT_RANGE, isRange } from './charts.ts';
-import type { ServerSettings } from './config.ts';
+import { hostPort, type ServerSettings } from './config.ts';
 import { MetricsState, renderMetrics } from './metrics.ts';
 import { renderPage } from './page.ts';
 import { CONTENT_TYPE } from './prom-text.ts';
@@ -65,13 +65,9 @@ const COMMON_HEADERS = {
 };
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-function displayHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 /** Why listening failed, in one line that names who holds the address when that can be found. */
 async function listenProblem(err: unknown, settings: ServerSettings): Promise<string> {
-  const where = `${displayHost(settings.host)}:${settings.port}`;
+  const where = hostPort(settings.host, settings.port);
   const code = errorCode(err);
   if (code === 'EADDRINUSE') {
     const owner = await findPortOwner(settings.port, { host: settings.host, signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
@@ -189,7 +185,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   server.on('error', (err) => log.error({ err }, 'HTTP server error'));
   const address = server.address() as AddressInfo;
   return {
-    url: `http://${displayHost(address.address)}:${address.port}`,
+    url: `http://${hostPort(address.address, address.port)}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

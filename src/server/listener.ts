@@ -2,6 +2,7 @@
 // fed each check run's duration. The server itself (and everything /metrics and the page need) is
 // imported only when the config has a `server` section, so an agent without one pays nothing for it.
 import type { CycleListener, CycleListenerFactory } from '../agent.ts';
+import { hostPort } from './config.ts';
 
 /** Waits between attempts to listen while the address is taken: it may be freed later. */
 const RETRY_MS = [15_000, 60_000, 300_000];
@@ -9,7 +10,7 @@ const RETRY_MS = [15_000, 60_000, 300_000];
 export const serverListener: CycleListenerFactory = ({ config, store, log, now, host, faults }) => {
   const settings = config.server;
   if (!settings) return {};
-  const where = `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
+  const where = hostPort(settings.host, settings.port);
   let module: typeof import('./http-server.ts') | undefined;
   let running: { close(): Promise<void> } | undefined;
   let starting: Promise<void> | undefined;

@@ -177,4 +177,28 @@ describe('alertmanager notifier, answers that are not 2xx', () => {
     expect(receiver.requests[0]!.path).toBe('/api/v2/alerts');
     expect(err.message).not.toContain('s3cret-pass-4242');
   });
+
+  it('recovery events: "gave up" fires until re-armed ends it; others and a test alert only show a while', async () => {
+    receiver = await startReceiver(() => ({ status: 200 }));
+    let now = Date.parse('2026-01-01T03:00:00.000Z');
+    const options = alertmanagerOptionsSchema.parse({ urls: [receiver.url] });
+    const notifier = alertmanagerNotifier.create('am', options, makeDeps({}, () => now).deps);
+    const event = (key: string, severity: 'crit' | 'info' | 'warn', summary: string) => ({ fingerprint: `recovery:${key}`, kind: 'recovery' as const, checkId: 'recovery', severity, summary, since: new Date(now).toISOString() });
+    const posted = () => JSON.parse(receiver!.requests.at(-1)!.body) as Array<{ labels: Record<string, string>; endsAt: string }>;
+    const signal = new AbortController().signal;
+
+    await notifier.send(makeBatch({ alerts: [event('ra-1:failed', 'warn', 'auto-recovery failed at start'), event('gave-up', 'crit', 'auto-recovery gave up')] }), signal);
+    expect(posted().map((a) => [a.labels.alertname, a.labels.event, a.labels.severity, Date.parse(a.endsAt) - now])).toEqual([
+      ['ClawmedicRecovery', 'failed', 'warning', 15 * 60_000],
+      ['ClawmedicRecovery', 'gave-up', 'critical', 4 * 60_000],
+    ]);
+    now += 60_000;
+    await notifier.send(makeBatch({ alerts: [event('rearmed', 'info', 'auto-recovery re-armed')] }), signal);
+    expect(posted().map((a) => [a.labels.event, Date.parse(a.endsAt) - now])).toEqual([
+      ['gave-up', 0],
+      ['rearmed', 15 * 60_000],
+    ]);
+    await notifier.send(makeBatch({ alerts: [{ ...event('x', 'info', 'Test notification'), fingerprint: 'clawmedic:test', kind: 'test', checkId: 'clawmedic' }] }), signal);
+    expect(posted().map((a) => [a.labels.alertname, Date.parse(a.endsAt) - now])).toEqual([['ClawmedicTest', 5 * 60_000]]);
+  });
 });
