@@ -7,6 +7,7 @@ import { SELF_CHECK_ID } from '../self/check.ts';
 import { checkMemory, inMemoryCheckState } from '../state/series.ts';
 import { StateStore } from '../state/store.ts';
 import { runCheck, type RunOutcome } from '../runner.ts';
+import { foldedInto } from './check-folds.ts';
 import { formatDuration } from '../util/duration.ts';
 import { oneLine } from '../util/text.ts';
 import { loadForCommand, loggerFor, type GlobalOptions } from './context.ts';
@@ -57,6 +58,8 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
   const gateway = `${config.target.host}:${config.target.port}`;
   // Which OpenClaw release this is, and a line when it is outside the supported range (README "Supported OpenClaw releases").
   const openclaw = await contexts.openclawVersions.report(interrupted.signal);
+  // As the agent folds alerts: a dependent's failure is told once, in its root's lines.
+  const folds = foldedInto(config.checks, new Map(outcomes.map(({ rc, outcome }) => [rc.check.id, outcome.result.status])));
 
   if (opts.json) {
     const body = {
@@ -65,11 +68,17 @@ export async function checkCommand(ids: string[], opts: CheckCommandOptions): Pr
       host: hostname(),
       gateway,
       openclaw,
-      checks: outcomes.map(({ rc, outcome }) => ({ id: rc.check.id, ...outcome.result, durationMs: outcome.durationMs, at: new Date(outcome.at).toISOString() })),
+      checks: outcomes.map(({ rc, outcome }) => ({
+        id: rc.check.id,
+        ...outcome.result,
+        ...(folds.has(rc.check.id) ? { foldedInto: folds.get(rc.check.id) } : {}),
+        durationMs: outcome.durationMs,
+        at: new Date(outcome.at).toISOString(),
+      })),
     };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
-    process.stdout.write(renderNagios(worst, outcomes, gateway));
+    process.stdout.write(renderNagios(worst, outcomes, gateway, folds));
     if (openclaw.note) process.stdout.write(`note: ${oneLine(openclaw.note)}\n`);
   }
   return NAGIOS[worst].code;
@@ -103,7 +112,7 @@ function selectChecks(all: ResolvedCheck[], ids: string[]): ResolvedCheck[] {
 }
 
 /** Nagios plugin output: a status line with perfdata, then one line per check with its evidence. */
-function renderNagios(worst: Status, outcomes: Array<{ rc: ResolvedCheck; outcome: RunOutcome }>, gateway: string): string {
+function renderNagios(worst: Status, outcomes: Array<{ rc: ResolvedCheck; outcome: RunOutcome }>, gateway: string, folds: ReadonlyMap<string, string>): string {
   const failing = outcomes.filter(({ outcome }) => outcome.result.status !== 'ok');
   const headline =
     failing.length === 0
@@ -114,7 +123,9 @@ function renderNagios(worst: Status, outcomes: Array<{ rc: ResolvedCheck; outcom
   for (const { rc, outcome } of outcomes) {
     const r = outcome.result;
     lines.push(`[${NAGIOS[r.status].word}] ${rc.check.id}: ${oneLine(r.summary)} (${formatDuration(outcome.durationMs)})`);
-    if (r.status !== 'ok') {
+    const root = folds.get(rc.check.id);
+    if (root) lines.push(`    (folded into ${root}: see its diagnosis and remedy)`);
+    else if (r.status !== 'ok') {
       if (r.diagnosis) lines.push(`    diagnosis: ${oneLine(r.diagnosis)}`);
       if (r.remedy) lines.push(`    remedy: ${oneLine(r.remedy)}`);
     }

@@ -6,7 +6,7 @@ interface CheckJson {
   exitCode: number;
   gateway: string;
   openclaw: { version?: string; source: string; support: string; note?: string };
-  checks: Array<{ id: string; status: string; summary: string; diagnosis?: string; metrics?: Record<string, number>; details?: { pid?: number } }>;
+  checks: Array<{ id: string; status: string; summary: string; diagnosis?: string; remedy?: string; foldedInto?: string; metrics?: Record<string, number>; details?: { pid?: number } }>;
 }
 
 // The pinned latest, and one older release that lacks /startupz and `gateway stop --force` (it installs from
@@ -52,6 +52,18 @@ describe.each([
     expect(text.code).toBe(0);
     if (support === 'full') expect(text.stdout).not.toMatch(/^note:/m);
     else expect(text.stdout).toMatch(new RegExp(`^note: OpenClaw ${version.replaceAll('.', '\\.')} is older than 2026\\.8\\.2`, 'm'));
+
+    // Stopped with SIGSTOP it keeps its port and answers nothing: a hung gateway to resume (never a stranger
+    // to kill), and gateway.http folded into it rather than repeating the remedy.
+    process.kill(Number(portOwner), 'SIGSTOP');
+    const stopped = await runClawmedic(['check', '--json', 'gateway.port', 'gateway.http'], gw.env, 60_000);
+    expect(stopped.code).toBe(2);
+    const stoppedChecks = (JSON.parse(stopped.stdout) as CheckJson).checks;
+    const stoppedPort = stoppedChecks.find((c) => c.id === 'gateway.port')!;
+    expect(stoppedPort.summary).toMatch(new RegExp(`^gateway hung \\(pid ${portOwner} stopped\\): .*pid ${portOwner} \\(openclaw-gateway\\) is stopped \\(state T\\)$`));
+    expect(stoppedPort.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${portOwner}\``));
+    expect(stoppedChecks.find((c) => c.id === 'gateway.http')!.foldedInto).toBe('gateway.port');
+    expect(stopped.stdout).not.toMatch(/port conflict/);
 
     await gw.kill('SIGKILL');
 
