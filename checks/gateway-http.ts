@@ -20,7 +20,7 @@ import {
   type VersionReading,
 } from '../src/platform/openclaw-version-cache.ts';
 import { formatDuration } from '../src/util/duration.ts';
-import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
+import { gatewayLogPath, hungGatewaySteps, portSourceNote, remedyOf, startGatewayRemedy, startGatewaySteps, wrongPortRemedy, wrongPortStep } from './gateway-advice.ts';
 import { shellQuote, snippet } from './quote.ts';
 import {
   isControlUiPage,
@@ -451,7 +451,7 @@ function unreachable(
         summary: `gateway down: connection refused on ${where}${later}`,
         headline: `OpenClaw gateway down (connection refused on ${where})`,
         diagnosis: `Nothing accepts connections on ${where} (${portSourceNote(ctx.target)}): the gateway is not running, or listens on another port.`,
-        remedy: `${startGatewayRemedy(ctx.target, now)} ${wrongPortRemedy(ctx.target)}`,
+        ...remedyOf([...startGatewaySteps(ctx.target, now), wrongPortStep(ctx.target)]),
         ...m,
         details,
       };
@@ -467,7 +467,7 @@ function unreachable(
         diagnosis:
           `The process that holds ${where} does not answer HTTP: it is stopped (SIGSTOP), its event loop is blocked, or it is overloaded${later}. ` +
           'The gateway.port check names the process and its state.',
-        remedy: hungGatewayRemedy(ctx.target, now),
+        ...remedyOf(hungGatewaySteps(ctx.target, now)),
         ...m,
         details,
       };

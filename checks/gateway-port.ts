@@ -14,7 +14,7 @@ import { locateGateway } from '../src/recovery/gateway-process.ts';
 import { findPortOwner, processLabel, processName, type PortOwnerLookup, type ProcessInfo } from '../src/platform/port-owner.ts';
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip } from '../src/util/text.ts';
-import { gatewayLogPath, hungGatewayRemedy, portSourceNote, startGatewayRemedy, wrongPortRemedy } from './gateway-advice.ts';
+import { gatewayLogPath, hungGatewaySteps, portSourceNote, remedyOf, startGatewayRemedy, startGatewaySteps, wrongPortRemedy, wrongPortStep } from './gateway-advice.ts';
 import { openclawEvidence, ownerStartTicks, remember, type OpenclawEvidence } from './port-owner-identity.ts';
 import { describeExitReasons, findExitReasons } from './exit-reasons.ts';
 import { isControlUiPage, parseHealthz } from './gateway-http.ts';
@@ -180,8 +180,9 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
     return {
       status: 'crit',
       summary: `nothing listening on ${where} (gateway down)`,
+      headline: `OpenClaw gateway down (nothing listening on ${where})`,
       diagnosis: `Connection refused on ${where}; ${portSourceNote(target)}.`,
-      remedy: `${startGatewayRemedy(target, now)} ${wrongPortRemedy(target)}`,
+      ...remedyOf([...startGatewaySteps(target, now), wrongPortStep(target)]),
       details,
     };
   }
@@ -337,7 +338,7 @@ function hung(
         ? 'A stopped process keeps its socket, so the kernel still accepts connections that nobody reads.'
         : 'Its event loop is likely blocked (a long synchronous task, an infinite loop) or the host is starved.') +
       known,
-    remedy: hungGatewayRemedy(target, now, owner?.pid, owner?.state) + wrapper,
+    ...remedyOf(wrapper ? [...hungGatewaySteps(target, now, owner?.pid, owner?.state), { text: wrapper.trim() }] : hungGatewaySteps(target, now, owner?.pid, owner?.state)),
     ...withMetrics,
     details,
   };

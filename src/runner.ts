@@ -1,4 +1,5 @@
-import type { Check, CheckContext, CheckResult, Status } from './contracts.ts';
+import type { Check, CheckContext, CheckResult, RemedyStep, Status } from './contracts.ts';
+import { stepsParagraph } from './alerts/render.ts';
 import { formatDuration } from './util/duration.ts';
 import type { Redactor } from './util/redact.ts';
 import { clip, firstLine } from './util/text.ts';
@@ -12,6 +13,7 @@ export interface RunOutcome {
 
 const STATUSES: readonly Status[] = ['ok', 'warn', 'crit', 'unknown'];
 const MAX_SUMMARY = 500;
+const MAX_STEPS = 8;
 
 /**
  * Runs one check under a deadline. Whatever the check does (throws, hangs past its signal, returns
@@ -71,14 +73,34 @@ export async function runCheck(
   };
 }
 
+/** At most MAX_STEPS steps of non-empty text, each command one line. */
+function validSteps(value: unknown): RemedyStep[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const steps: RemedyStep[] = [];
+  for (const s of value.slice(0, MAX_STEPS)) {
+    const step = s as Partial<RemedyStep> | null;
+    if (!step || typeof step.text !== 'string' || !step.text.trim()) continue;
+    const command = typeof step.command === 'string' ? step.command.replace(/\s*[\r\n]+\s*/g, ' ').trim() : '';
+    steps.push(command ? { text: step.text, command } : { text: step.text });
+  }
+  return steps.length ? steps : undefined;
+}
+
 function validate(id: string, value: unknown): CheckResult {
   const r = value as Partial<CheckResult> | null;
   if (!r || typeof r !== 'object' || !STATUSES.includes(r.status as Status) || typeof r.summary !== 'string') {
     return { status: 'unknown', summary: `${id} returned an invalid result`, diagnosis: 'A check must return { status, summary }.' };
   }
   const out: CheckResult = { status: r.status as Status, summary: r.summary.slice(0, MAX_SUMMARY) };
+  if (typeof r.headline === 'string' && r.headline.trim()) out.headline = r.headline.slice(0, MAX_SUMMARY);
   if (typeof r.diagnosis === 'string' && r.diagnosis) out.diagnosis = r.diagnosis;
   if (typeof r.remedy === 'string' && r.remedy) out.remedy = r.remedy;
+  const steps = validSteps(r.steps);
+  if (steps) {
+    out.steps = steps;
+    // Readers that know no steps (status, Nagios) still get the remedy in words.
+    out.remedy ??= stepsParagraph(steps);
+  }
   if (r.metrics && typeof r.metrics === 'object') {
     const metrics = Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
     if (Object.keys(metrics).length) out.metrics = metrics;

@@ -463,6 +463,13 @@ export class StateStore implements PersistentSections {
     const out: CheckResult = { status, summary: clip(patternsOnly.text(String(result.summary ?? '')), limits.summaryChars) };
     if (result.diagnosis !== undefined) out.diagnosis = clip(patternsOnly.text(String(result.diagnosis)), limits.textChars);
     if (result.remedy !== undefined) out.remedy = clip(patternsOnly.text(String(result.remedy)), limits.textChars);
+    if (result.headline !== undefined) out.headline = clip(patternsOnly.text(String(result.headline)), limits.summaryChars);
+    if (result.steps?.length) {
+      out.steps = result.steps.slice(0, 8).map((s) => {
+        const text = clip(patternsOnly.text(String(s.text)), limits.summaryChars);
+        return s.command ? { text, command: clip(patternsOnly.text(String(s.command)), limits.summaryChars) } : { text };
+      });
+    }
     const metrics = cleanMetrics(result.metrics, limits.metricsMax);
     if (metrics) out.metrics = metrics;
     const details = result.details === undefined ? undefined : capDetails(result.details, limits.detailsBytes);

@@ -39,7 +39,7 @@ describe('clawmedic check folds dependents into their root', () => {
     expect(lines[0]).toMatch(new RegExp(`^CRITICAL - gateway\\.port: gateway hung \\(pid ${gw.pid} stopped\\): .*; gateway\\.http: gateway hung`));
     expect(text.stdout.match(/^ {4}remedy: /gm)).toHaveLength(1);
     expect(text.stdout.match(/^ {4}diagnosis: /gm)).toHaveLength(1);
-    expect(text.stdout).toMatch(new RegExp(`^ {4}remedy: It is stopped by a signal: \`kill -CONT ${gw.pid}\``, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^ {4}remedy: It is stopped by a signal: resume it[^\`]*\`kill -CONT ${gw.pid}\``, 'm'));
     const httpAt = lines.findIndex((l) => l.startsWith('[CRITICAL] gateway.http: '));
     expect(lines[httpAt + 1]).toBe('    (folded into gateway.port: see its diagnosis and remedy)');
 
@@ -83,7 +83,7 @@ describe.runIf(onLinux)('a gateway under another title, stopped with SIGSTOP', (
     expect(r.code).toBe(2);
     const port = (JSON.parse(r.stdout) as CheckJson).checks[0]!;
     expect(port.summary).toMatch(new RegExp(`^gateway hung \\(pid ${gw.pid} stopped\\): `));
-    expect(port.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${gw.pid}\``));
+    expect(port.remedy).toMatch(new RegExp(`^It is stopped by a signal: resume it[^\`]*\`kill -CONT ${gw.pid}\``));
     expect(r.stdout).not.toMatch(/port conflict/);
   });
 

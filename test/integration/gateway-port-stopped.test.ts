@@ -38,7 +38,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
         `pid ${gw.pid} (${FOREIGN_TITLE}) is stopped (state T)`,
     );
     expect(result.diagnosis).toContain('answered /healthz as OpenClaw on an earlier run (the same process: same pid and start time)');
-    expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${gw.pid}\``));
+    expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: resume it[^\`]*\`kill -CONT ${gw.pid}\``));
     // A restart is the fallback, after resuming it, never the first word.
     expect(result.remedy!.indexOf(`kill -TERM ${gw.pid}`)).toBeGreaterThan(result.remedy!.indexOf('Only if it still does not answer'));
     expect(JSON.stringify(result)).not.toMatch(/conflict|not OpenClaw,/);
@@ -55,7 +55,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
 
       expect(result.summary).toMatch(new RegExp(`^gateway hung \\(pid ${gw.pid} stopped\\): `));
       expect(result.diagnosis).toContain(`it holds OpenClaw's state lock ${stateDir}/tmp/openclaw-`);
-      expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${gw.pid}\``));
+      expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: resume it[^\`]*\`kill -CONT ${gw.pid}\``));
       expect(JSON.stringify(result)).not.toMatch(/conflict/);
     } finally {
       await stopAllChildren();

@@ -72,7 +72,7 @@ describe('gateway.port', () => {
     expect(result.status).toBe('crit');
     expect(result.summary).toMatch(new RegExp(`^gateway hung \\(pid ${gw.pid} stopped\\): `));
     expect(result.summary).toContain(`pid ${gw.pid} (openclaw-gateway) is stopped (state T)`);
-    expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${gw.pid}\``));
+    expect(result.remedy).toMatch(new RegExp(`^It is stopped by a signal: resume it[^\`]*\`kill -CONT ${gw.pid}\``));
     expectExplained(result);
   });
 

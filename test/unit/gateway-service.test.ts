@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGatewayRemedy } from '../../checks/gateway-advice.ts';
+import { startGatewayRemedy, startGatewaySteps } from '../../checks/gateway-advice.ts';
 import type { GatewayTarget } from '../../src/contracts.ts';
 import { findGatewayService } from '../../src/platform/gateway-service.ts';
 
@@ -23,23 +23,21 @@ describe('the start remedy follows how the gateway is installed', () => {
   it('a systemd user unit: its status, its journal and gateway start, after validating the config', () => {
     unit(join(home, '.config', 'systemd', 'user', 'openclaw-gateway.service'));
     expect(findGatewayService(target.openclawStateDir, 'linux')).toMatchObject({ manager: 'systemd-user', unit: 'openclaw-gateway.service' });
-    const remedy = startGatewayRemedy(target, Date.now());
-    expect(remedy).toMatch(/^First `openclaw config validate --json`/);
-    expect(remedy).toContain('systemctl --user status openclaw-gateway.service');
-    expect(remedy).toContain('journalctl --user -u openclaw-gateway.service');
-    expect(remedy).not.toContain('openclaw gateway run');
+    const steps = startGatewaySteps(target, Date.now());
+    expect(steps.map((s) => s.command)).toEqual(['openclaw config validate --json', 'journalctl --user -u openclaw-gateway.service -n 50', 'systemctl --user start openclaw-gateway.service']);
+    expect(startGatewayRemedy(target, Date.now())).not.toContain('openclaw gateway run');
   });
 
   it('a launchd agent on macOS', () => {
     unit(join(home, 'Library', 'LaunchAgents', 'ai.openclaw.gateway.plist'));
     const service = findGatewayService(target.openclawStateDir, 'darwin');
     expect(service).toMatchObject({ manager: 'launchd', label: 'ai.openclaw.gateway' });
-    expect(startGatewayRemedy(target, Date.now(), service)).toContain('installed as a launchd agent');
+    expect(startGatewayRemedy(target, Date.now(), service)).toContain('runs as a launchd agent');
   });
 
   it('no service: says gateway start cannot help and gives the foreground command with the port', () => {
     const remedy = startGatewayRemedy(target, Date.now(), findGatewayService(target.openclawStateDir, 'linux'));
-    expect(remedy).toContain('not installed as a service on this host');
+    expect(remedy).toContain('not installed as a service here');
     expect(remedy).toContain('openclaw gateway run --bind loopback --port 18789');
     expect(remedy).toContain('openclaw gateway install');
     expect(remedy).not.toContain('systemctl');
