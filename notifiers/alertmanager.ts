@@ -1,9 +1,8 @@
-import { request } from 'undici';
 import { z } from 'zod';
 import { PermanentError, TransientError, type Alert, type Notifier, type NotifierFactory, type Severity } from '../src/contracts.ts';
 import { durationUpTo } from '../src/config/durations.ts';
 import { sanitizeBatch } from '../src/alerts/format.ts';
-import { deadline, endpointSchema, errorCode, innermostMessage, resolveEndpoint, scrubber, timeoutMsSchema } from './delivery.ts';
+import { deadline, endpointSchema, errorCode, request, innermostMessage, resolveEndpoint, scrubber, timeoutMsSchema } from './delivery.ts';
 
 // Alertmanager's v2 API (POST /api/v2/alerts), the way Prometheus feeds it: an alert is a label set, it
 // fires while it is posted again before its endsAt, and it resolves with endsAt in the past. Transitions

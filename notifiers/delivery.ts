@@ -1,10 +1,16 @@
 // What the network notifiers share: endpoint URL rules, deadlines, Retry-After, and error text that
 // is safe to log. Kept apart from the channels so each channel file stays about its own medium.
 
+import type { request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { cleanText, oneLine } from '../src/alerts/format.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';
+
+/** undici's request, loaded at the first send: an agent that sends nothing does not carry an HTTP library. */
+export async function request(...args: Parameters<typeof undiciRequest>): ReturnType<typeof undiciRequest> {
+  return (await import('undici')).request(...args);
+}
 
 // Plain http is allowed to loopback hosts only (local relays and tests); the channels import these from here.
 export { errorCode, isLoopbackHost } from '../src/platform/net.ts';

@@ -1,4 +1,5 @@
-import nodemailer, { type NodemailerError } from 'nodemailer';
+import type { NodemailerError, Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { z } from 'zod';
 import { PermanentError, TransientError, type Alert, type NotifierFactory } from '../src/contracts.ts';
 import { isSecretReference } from '../src/config/secrets.ts';
@@ -165,7 +166,10 @@ export const emailNotifier: NotifierFactory<EmailOptions> = {
     const requireTLS =
       options.startTls === 'require' || (options.startTls === 'auto' && !!password && !secure && !isLoopbackHost(options.host));
 
-    const transport = nodemailer.createTransport({
+    // nodemailer is loaded at the first send: an agent that never mails (or mails rarely) does not carry it.
+    let transport: Transporter<SMTPTransport.SentMessageInfo> | undefined;
+    const transportFor = async (): Promise<Transporter<SMTPTransport.SentMessageInfo>> =>
+      (transport ??= (await import('nodemailer')).default.createTransport({
       host: options.host,
       port: options.port,
       secure,
@@ -179,7 +183,7 @@ export const emailNotifier: NotifierFactory<EmailOptions> = {
       tls: { rejectUnauthorized: options.tlsRejectUnauthorized, minVersion: 'TLSv1.2' },
       logger: false,
       debug: false,
-    });
+    }));
 
     return {
       name,
@@ -192,7 +196,7 @@ export const emailNotifier: NotifierFactory<EmailOptions> = {
         const thread = threadingHeaders(safe);
         const limit = deadline(signal, options.timeoutMs);
         try {
-          const info = await transport.sendMail({
+          const info = await (await transportFor()).sendMail({
             from: options.from,
             to,
             subject,

@@ -1,4 +1,4 @@
-import { IncomingWebhook, IncomingWebhookHTTPError, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
 import { z } from 'zod';
 import { PermanentError, TransientError, type Alert, type AlertBatch, type NotifierFactory } from '../src/contracts.ts';
 import {
@@ -131,6 +131,8 @@ export const slackNotifier: NotifierFactory<SlackOptions> = {
           retryAfter = response.headers.get('retry-after');
           return response;
         };
+        // Loaded at the first send, not with the config: most agents send nothing for days.
+        const { IncomingWebhook, IncomingWebhookHTTPError } = await import('@slack/webhook');
         const hook = new IncomingWebhook(url, {
           fetch: fetchWithDeadline, // carries the deadline, so the library's own timeout stays off
           retryConfig: { retries: 0 }, // the outbox retries, with backoff that survives restarts

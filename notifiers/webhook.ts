@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { request } from 'undici';
 import { z } from 'zod';
 import { PermanentError, TransientError, type AlertKind, type NotifierFactory, type RemedyStep, type Severity } from '../src/contracts.ts';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { sanitizeBatch, type SafeBatch } from '../src/alerts/format.ts';
 import { headlineOf } from '../src/alerts/render.ts';
-import { deadline, endpointSchema, errorCode, innermostMessage, parseRetryAfter, resolveEndpoint, scrubber, timeoutMsSchema } from './delivery.ts';
+import { deadline, endpointSchema, errorCode, request, innermostMessage, parseRetryAfter, resolveEndpoint, scrubber, timeoutMsSchema } from './delivery.ts';
 
 // The wire format is documented in docs/webhook.md; change both together, and bump the schema
 // name for anything a receiver could trip over (renamed or removed fields, changed meaning).

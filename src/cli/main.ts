@@ -1,18 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.ts';
-import { checkCommand } from './check.ts';
-import { configPrintCommand, configSchemaCommand, configValidateCommand } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
-import { recoverCommand } from './recover.ts';
-import { runCommand } from './run.ts';
 import { registerServiceCommands } from './service.ts';
-import { silenceAddCommand, silenceClearCommand, silenceListCommand } from './silence.ts';
-import { testNotifyCommand } from './test-notify.ts';
-import { statusCommand } from './status.ts';
-import { trendCommand } from './trend.ts';
-import { logsCommand } from './logs.ts';
-import { bundleCommand } from './bundle.ts';
+// Each command's module is imported when that command runs: `--help` or a one-shot `check` loads only what it uses.
 
 function buildProgram(): Command {
   const program = new Command('clawmedic')
@@ -29,7 +20,7 @@ function buildProgram(): Command {
     .command('run')
     .description('run the agent in the foreground (what the service runs)')
     .action(async () => {
-      process.exitCode = await runCommand(globals());
+      process.exitCode = await (await import('./run.ts')).runCommand(globals());
     });
 
   program
@@ -38,7 +29,7 @@ function buildProgram(): Command {
     .argument('[ids...]', 'check ids (default: every enabled check)')
     .option('--json', 'print results as JSON')
     .action(async (ids: string[], opts: { json?: boolean }) => {
-      process.exitCode = await checkCommand(ids, { ...globals(), ...opts });
+      process.exitCode = await (await import('./check.ts')).checkCommand(ids, { ...globals(), ...opts });
     });
 
   program
@@ -46,7 +37,7 @@ function buildProgram(): Command {
     .description('show each check, its state and since when, from the state file')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      process.exitCode = await statusCommand({ ...globals(), ...opts });
+      process.exitCode = await (await import('./status.ts')).statusCommand({ ...globals(), ...opts });
     });
 
   program
@@ -57,7 +48,7 @@ function buildProgram(): Command {
     .option('--buckets <n>', 'about how many buckets (1-500)', '24')
     .option('--json', 'print as JSON')
     .action(async (name: string | undefined, opts: { since?: string; buckets?: string; json?: boolean }) => {
-      process.exitCode = await trendCommand(name, { ...globals(), ...opts });
+      process.exitCode = await (await import('./trend.ts')).trendCommand(name, { ...globals(), ...opts });
     });
 
   program
@@ -69,7 +60,7 @@ function buildProgram(): Command {
     .option('--json', 'one JSON object per line ({"type":"log",...}), then {"type":"summary",...}')
     .option('-o, --output <file>', 'write to this new file (mode 0600) instead of stdout')
     .action(async (opts: { since?: string; level?: string; follow?: boolean; json?: boolean; output?: string }) => {
-      process.exitCode = await logsCommand({ ...globals(), ...opts });
+      process.exitCode = await (await import('./logs.ts')).logsCommand({ ...globals(), ...opts });
     });
 
   program
@@ -78,7 +69,7 @@ function buildProgram(): Command {
     .option('--since <duration>', 'how much of the gateway log, e.g. 1h, 24h', '24h')
     .option('-o, --output <file>', 'the archive to write (a new file; default clawmedic-bundle-<host>-<time>.tar.gz here)')
     .action(async (opts: { since?: string; output?: string }) => {
-      process.exitCode = await bundleCommand({ ...globals(), ...opts });
+      process.exitCode = await (await import('./bundle.ts')).bundleCommand({ ...globals(), ...opts });
     });
 
   const silence = program
@@ -90,14 +81,14 @@ function buildProgram(): Command {
     .option('--reason <text>', 'why, shown in status')
     .option('--json', 'print the silence as JSON')
     .action(async (checks: string[], opts: { for?: string; until?: string; reason?: string; json?: boolean }) => {
-      process.exitCode = await silenceAddCommand(checks, { ...globals(), ...opts });
+      process.exitCode = await (await import('./silence.ts')).silenceAddCommand(checks, { ...globals(), ...opts });
     });
   silence
     .command('list')
     .description('list active silences')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      process.exitCode = await silenceListCommand({ ...globals(), ...opts });
+      process.exitCode = await (await import('./silence.ts')).silenceListCommand({ ...globals(), ...opts });
     });
   silence
     .command('clear')
@@ -106,7 +97,7 @@ function buildProgram(): Command {
     .option('--id <id>', 'the silence id (from silence list)')
     .option('--json', 'print what was cleared as JSON')
     .action(async (checks: string[], opts: { id?: string; json?: boolean }) => {
-      process.exitCode = await silenceClearCommand(checks, { ...globals(), ...opts });
+      process.exitCode = await (await import('./silence.ts')).silenceClearCommand(checks, { ...globals(), ...opts });
     });
 
   program
@@ -118,7 +109,7 @@ function buildProgram(): Command {
     .option('--restore-config', 'put back the last-known-good openclaw.json (the current one is backed up first)')
     .option('--json', 'print the attempt as JSON')
     .action(async (opts: { dryRun?: boolean; yes?: boolean; reset?: boolean; restoreConfig?: boolean; json?: boolean }) => {
-      process.exitCode = await recoverCommand({ ...globals(), ...opts });
+      process.exitCode = await (await import('./recover.ts')).recoverCommand({ ...globals(), ...opts });
     });
 
   program
@@ -127,7 +118,7 @@ function buildProgram(): Command {
     .argument('[name]', 'notifier name from the config')
     .option('--json', 'print results as JSON')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      process.exitCode = await testNotifyCommand(name, { ...globals(), ...opts });
+      process.exitCode = await (await import('./test-notify.ts')).testNotifyCommand(name, { ...globals(), ...opts });
     });
 
   registerServiceCommands(program, globals);
@@ -137,20 +128,20 @@ function buildProgram(): Command {
     .command('validate')
     .description('check the config file; exit 0, or 2 with every problem listed')
     .option('--json', 'print problems as JSON')
-    .action((opts: { json?: boolean }) => {
-      process.exitCode = configValidateCommand({ ...globals(), ...opts });
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = (await import('./config.ts')).configValidateCommand({ ...globals(), ...opts });
     });
   config
     .command('print')
     .description('print the effective config (defaults and discovery applied, secrets redacted)')
-    .action(() => {
-      process.exitCode = configPrintCommand(globals());
+    .action(async () => {
+      process.exitCode = (await import('./config.ts')).configPrintCommand(globals());
     });
   config
     .command('schema')
     .description('print the JSON Schema of the config file, for editors')
-    .action(() => {
-      process.exitCode = configSchemaCommand();
+    .action(async () => {
+      process.exitCode = (await import('./config.ts')).configSchemaCommand();
     });
 
   return program;

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { execFileGroup } from '../platform/exec.ts';
-import { install, status, uninstall, type ServiceDeps, type ServiceRequest } from '../service/install.ts';
+import type { ServiceDeps, ServiceRequest } from '../service/install.ts';
 import { MANAGERS, type ManagerName } from '../service/plan.ts';
 import type { GlobalOptions } from './context.ts';
 import { CliError } from './errors.ts';
@@ -61,18 +61,18 @@ export function registerServiceCommands(program: Command, globals: () => GlobalO
     .option('--dry-run', 'print the unit and what would be done; change nothing')
     .option('--force', 'replace an installed unit without asking')
     .action(async (flags: ServiceFlags) => {
-      process.exitCode = await install({ ...request(flags, globals()), confirm }, deps);
+      process.exitCode = await (await import('../service/install.ts')).install({ ...request(flags, globals()), confirm }, deps);
     });
   common(service.command('uninstall'))
     .description('stop and disable the service and remove its unit (the env file and the state are kept)')
     .option('--dry-run', 'print what would be done; change nothing')
     .action(async (flags: ServiceFlags) => {
-      process.exitCode = await uninstall(request(flags, globals()), deps);
+      process.exitCode = await (await import('../service/install.ts')).uninstall(request(flags, globals()), deps);
     });
   common(service.command('status'))
     .description('installed, enabled, running, its pid and last exit; exit 0 only when it runs')
     .option('--json', 'print as JSON')
     .action(async (flags: ServiceFlags) => {
-      process.exitCode = await status(request(flags, globals()), deps, Boolean(flags.json));
+      process.exitCode = await (await import('../service/install.ts')).status(request(flags, globals()), deps, Boolean(flags.json));
     });
 }

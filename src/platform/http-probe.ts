@@ -1,5 +1,4 @@
 import { isIPv6 } from 'node:net';
-import { Client, buildConnector } from 'undici';
 import { errorCode, isLoopbackHost } from './net.ts';
 
 /**
@@ -47,7 +46,7 @@ export interface HttpProbeFailure {
   connected: boolean;
   connectMs?: number;
   latencyMs: number;
-  /** Error code when there was one (ECONNREFUSED, UND_ERR_SOCKET, HPE_...). */
+  /** Error code when there was one (ECONNREFUSED, ECONNRESET, HPE_...). */
   code?: string;
   message: string;
 }
@@ -55,6 +54,10 @@ export interface HttpProbeFailure {
 export type HttpProbeOutcome = HttpProbeAnswer | HttpProbeFailure;
 
 const DEFAULT_MAX_BODY = 64 * 1024;
+
+// Not `import ... from 'node:http'`: the ESM form reads every export of node:http, and its lazy WebSocket
+// getters load Node's internal undici (about 20 ms and a few MB) that a probe never uses.
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** GETs one URL on a loopback address with a hard deadline, and says precisely how it failed. Never throws. */
 export async function httpProbe(req: HttpProbeRequest): Promise<HttpProbeOutcome> {
@@ -69,94 +72,95 @@ export async function httpProbe(req: HttpProbeRequest): Promise<HttpProbeOutcome
     return { ok: false, kind: 'aborted', connected: false, latencyMs: 0, message: 'aborted before it started' };
   }
 
-  let connectMs: number | undefined;
-  const tcpConnect = buildConnector({ timeout: req.timeoutMs });
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error('probe deadline')), req.timeoutMs);
-  const onCallerAbort = () => deadline.abort(new Error('aborted'));
-  req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  return new Promise<HttpProbeOutcome>((resolve) => {
+    let connectMs: number | undefined;
+    let settled = false;
+    const fail = (kind: ProbeFailureKind, message: string, code?: string): HttpProbeFailure => ({
+      ok: false,
+      kind,
+      connected: connectMs !== undefined,
+      ...(connectMs !== undefined ? { connectMs } : {}),
+      latencyMs: elapsed(),
+      ...(code ? { code } : {}),
+      message,
+    });
+    const finish = (outcome: HttpProbeOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+      // destroy, not end: a hung peer or an endless body must cost nothing more.
+      request.destroy();
+      resolve(outcome);
+    };
+    const failWith = (err: unknown) => finish(classify(err, connectMs !== undefined, fail));
 
-  const client = new Client(`http://${formatHostPort(req.host, req.port)}`, {
-    connect: (opts, callback) => {
-      tcpConnect(opts, (...result) => {
-        if (result[0] === null) connectMs = elapsed();
-        callback(...result);
-      });
-    },
-    headersTimeout: req.timeoutMs,
-    bodyTimeout: req.timeoutMs,
-    keepAliveTimeout: 1,
-    pipelining: 1,
-  });
-
-  const fail = (kind: ProbeFailureKind, message: string, code?: string): HttpProbeFailure => ({
-    ok: false,
-    kind,
-    connected: connectMs !== undefined,
-    ...(connectMs !== undefined ? { connectMs } : {}),
-    latencyMs: elapsed(),
-    ...(code ? { code } : {}),
-    message,
-  });
-
-  try {
-    const res = await client.request({
+    // Node's own client (no pool: agent false, one connection, closed after the answer): a probe needs a few
+    // lines of node:http, not an HTTP library's memory in an agent that idles.
+    const request = httpRequest({
+      host: req.host,
+      port: req.port,
       path: req.path,
       method: req.method ?? 'GET',
-      signal: deadline.signal,
+      agent: false,
       headers: { accept: 'application/json', connection: 'close' },
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      const room = maxBody - size;
-      if (chunk.length > room) {
-        chunks.push(chunk.subarray(0, room));
-        truncated = true;
-        break; // leaving the loop destroys the stream: a huge or endless body costs nothing more
-      }
-      chunks.push(chunk);
-      size += chunk.length;
-    }
-    const contentType = res.headers['content-type'];
-    return {
-      ok: true,
-      statusCode: res.statusCode,
-      contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
-      body: Buffer.concat(chunks).toString('utf8'),
-      truncated,
-      connectMs: connectMs ?? elapsed(),
-      latencyMs: elapsed(),
-    };
-  } catch (err) {
-    return classify(err, { deadlineHit: deadline.signal.aborted && !req.signal?.aborted, callerAborted: !!req.signal?.aborted, timeoutMs: req.timeoutMs, connected: connectMs !== undefined }, fail);
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onCallerAbort);
-    // destroy, not close: a hung peer would keep close() waiting for the request it never answers.
-    await client.destroy().catch(() => {});
-  }
+    request.once('socket', (socket) => socket.once('connect', () => (connectMs = elapsed())));
+    request.on('error', failWith);
+    request.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const answer = (truncated: boolean): HttpProbeAnswer => {
+        const contentType = res.headers['content-type'];
+        return {
+          ok: true,
+          statusCode: res.statusCode ?? 0,
+          contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
+          body: Buffer.concat(chunks).toString('utf8'),
+          truncated,
+          connectMs: connectMs ?? elapsed(),
+          latencyMs: elapsed(),
+        };
+      };
+      res.on('data', (chunk: Buffer) => {
+        const room = maxBody - size;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, room));
+          finish(answer(true));
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.once('end', () => finish(answer(false)));
+      res.on('error', failWith);
+      // The peer closed the connection in the middle of the body.
+      res.once('aborted', () => failWith(Object.assign(new Error('the connection closed in the middle of the body'), { code: 'ECONNRESET' })));
+    });
+    const timer = setTimeout(() => {
+      finish(
+        connectMs !== undefined
+          ? fail('timeout-after-connect', `connected, but no answer within ${req.timeoutMs} ms`)
+          : fail('timeout-connect', `could not connect within ${req.timeoutMs} ms`),
+      );
+    }, req.timeoutMs);
+    const onCallerAbort = () => finish(fail('aborted', 'aborted by the caller'));
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    request.end();
+  });
 }
 
-function classify(
-  err: unknown,
-  how: { deadlineHit: boolean; callerAborted: boolean; timeoutMs: number; connected: boolean },
-  fail: (kind: ProbeFailureKind, message: string, code?: string) => HttpProbeFailure,
-): HttpProbeFailure {
+function classify(err: unknown, connected: boolean, fail: (kind: ProbeFailureKind, message: string, code?: string) => HttpProbeFailure): HttpProbeFailure {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (how.callerAborted) return fail('aborted', 'aborted by the caller', code);
   if (code === 'ECONNREFUSED') return fail('refused', 'connection refused', code);
-  if (how.deadlineHit || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return how.connected
-      ? fail('timeout-after-connect', `connected, but no answer within ${how.timeoutMs} ms`, code)
-      : fail('timeout-connect', `could not connect within ${how.timeoutMs} ms`, code);
+  if (code === 'ETIMEDOUT') {
+    return connected ? fail('timeout-after-connect', `connected, but no answer (${message})`, code) : fail('timeout-connect', `could not connect (${message})`, code);
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') {
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
     return fail('reset', `the connection was closed without an HTTP answer (${message})`, code);
   }
-  if (code?.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW') {
+  if (code?.startsWith('HPE_')) {
     return fail('not-http', `the answer is not HTTP (${message})`, code);
   }
   return fail('other', message, code);

@@ -1,11 +1,15 @@
 // A GET or HEAD of a public URL to see whether it answers, sent to an address resolved beforehand (so the
 // DNS answer judged is the one used), with Node's TLS verdict on the way. No body is sent, no redirect is
 // followed, at most a few KiB of the answer are read.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates, type TLSSocket } from 'node:tls';
 import { errorCode } from './net.ts';
 import { tlsFacts, type TlsFacts } from './tls-probe.ts';
+
+// Not imported as ESM: that form reads every export of node:http, whose lazy WebSocket getters load Node's
+// internal undici (see http-probe.ts).
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 export interface UrlProbeRequest {
   url: URL;
