@@ -25,13 +25,22 @@ export async function statusCommand(opts: StatusOptions): Promise<number> {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(statusJson(view, config), null, 2)}\n`);
   } else {
-    process.stdout.write(config.redactor.text(renderText(view, now)));
+    const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    process.stdout.write(config.redactor.text(renderText(view, now, colour)));
   }
   // The report above says what is wrong with the file; the exit code lets scripts notice too.
   return store.corrupt || view.problems.length ? EXIT.failure : EXIT.ok;
 }
 
-function renderText(view: StatusView, now: number): string {
+const STATE_COLOUR: Record<string, string> = { OK: '\u001b[32m', PENDING: '\u001b[33m', FAILING: '\u001b[1;31m', RECOVERING: '\u001b[36m', FLAPPING: '\u001b[35m', DISABLED: '\u001b[2m' };
+
+/** A padded cell, coloured by its state word on a terminal (padding outside the colour, so columns align). */
+function paint(cell: string, width: number, colour: boolean): string {
+  const code = colour ? STATE_COLOUR[cell] : undefined;
+  return code ? `${code}${cell}\u001b[0m${' '.repeat(Math.max(0, width - cell.length))}` : cell.padEnd(width);
+}
+
+export function renderText(view: StatusView, now: number, colour = false): string {
   const out: string[] = [];
   out.push(`gateway ${view.gateway}   state file ${view.stateFile}${view.updatedAt ? ` (written ${ago(view.updatedAt, now)})` : ''}`);
   if (view.openclaw) out.push(`openclaw ${view.openclaw.version} (${view.openclaw.source}, seen ${ago(view.openclaw.seenAt, now)})`);
@@ -57,15 +66,22 @@ function renderText(view: StatusView, now: number): string {
     c.summary ? oneLine(c.summary) : '',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
-  for (const r of rows) out.push(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+  for (const r of rows) out.push(r.map((cell, i) => (i === 1 ? paint(cell, widths[i]!, colour) : i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
   const alerts = view.alerts;
   if (alerts) {
     if (alerts.incidents.length) {
       out.push('', 'open incidents:');
-      for (const i of alerts.incidents) {
+      // Each root with what is folded into it under it: the root is the one to act on.
+      const line = (i: (typeof alerts.incidents)[number], pad: string) => {
         const silenced = i.silencedBy ? ` (silenced by ${i.silencedBy.type} until ${i.silencedBy.until})` : '';
-        const folded = i.inhibitedBy ? ` (folded into ${i.inhibitedBy})` : '';
-        out.push(`  ${i.checkId} ${i.severity.toUpperCase()} since ${ago(new Date(i.since).toISOString(), now)}: ${oneLine(i.summary)}${silenced}${folded}`);
+        const id = i.id ? `${i.id} ` : '';
+        out.push(`${pad}${id}${i.checkId} ${i.severity.toUpperCase()} since ${ago(new Date(i.since).toISOString(), now)}: ${oneLine(i.headline ?? i.summary)}${silenced}`);
+      };
+      const open = new Set(alerts.incidents.map((i) => i.checkId));
+      const roots = alerts.incidents.filter((i) => !i.inhibitedBy || !open.has(i.inhibitedBy));
+      for (const root of roots) {
+        line(root, '  ');
+        for (const child of alerts.incidents.filter((i) => i.inhibitedBy === root.checkId)) line(child, '    └ folded: ');
       }
     }
     for (const s of alerts.silences) out.push(`silence ${s.id}: ${s.checks.length ? s.checks.join(', ') : 'all checks'} until ${s.until}${s.reason ? ` (${s.reason})` : ''}`);

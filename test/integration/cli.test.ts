@@ -138,7 +138,7 @@ describe('run and status', () => {
     await gw.stop(); // nothing listens: the agent must say so plainly, not stream errors
     await h.writeConfig(fastConfig(port));
     const agent = h.spawnAgent();
-    await waitFor('the failing alert', () => /CRIT · nothing listening on 127\.0\.0\.1:\d+ \(gateway down\)\ngateway\.port · incident [0-9a-f]{8} · since /.test(agent.output()) || undefined, 20_000);
+    await waitFor('the failing alert', () => /CRIT · OpenClaw gateway down \(nothing listening on 127\.0\.0\.1:\d+\)\ngateway\.port · incident [0-9a-f]{8} · since /.test(agent.output()) || undefined, 20_000);
     // Let a few more cycles pass: still failing, nothing new must be said about it.
     const before = agent.output();
     await waitFor('more cycles', async () => ((await h.readState()).checks['gateway.port'].window.length >= 5 ? true : undefined), 20_000);

@@ -62,6 +62,9 @@ it('a broken openclaw.json behind a gateway that went down: the first alert is t
     return port?.inhibitedBy ? port : undefined;
   }, 20_000);
   expect(folded.inhibitedBy).toBe('config');
+  // status lists the root incident, then what is folded into it, under it, each with its id.
+  const text = (await h.run(['status'])).stdout;
+  expect(text).toMatch(/open incidents:\n {2}[0-9a-f]{8} config CRIT since .*openclaw\.json broken: syntax error at line \d+:\d+.*\n( {4}└ folded: .*\n)* {4}└ folded: [0-9a-f]{8} gateway\.port CRIT since .*OpenClaw gateway down/);
   await new Promise((r) => setTimeout(r, 2_500)); // two more batch windows
   expect(alerts().filter((a) => a.checkId !== 'config')).toEqual([]);
   agent.child.kill('SIGTERM');
