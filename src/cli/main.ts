@@ -158,7 +158,20 @@ function commandOf(argv: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * `clawmedic check | head`: a reader that went away is not an error worth a stack trace. The output is
+ * cut where the reader stopped; the exit code stays the command's.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
