@@ -3,6 +3,7 @@
 // printed. The output is masked (gateway token) before anything reads it.
 import type { CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
 import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { cliSkipRemedy } from '../src/platform/cli-gate.ts';
 import { CAPABILITIES, lacksText, rejectedCommand, rejectedOption, type Capability } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import type { OpenclawVersion } from '../src/platform/openclaw-version.ts';
@@ -62,6 +63,7 @@ export async function runOpenclawJson(ctx: CheckContext, req: OpenclawJsonReques
   );
   const command = `openclaw ${args.join(' ')}`;
   const metrics = { durationMs: res.durationMs };
+  if (res.skipped) return { ok: false, result: { status: 'warn', summary: `${command} not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) } };
   if (res.timedOut) {
     const cancelled = ctx.signal.aborted && res.durationMs < budgetMs;
     return {

@@ -9,6 +9,7 @@ import type { CheckState, Transition } from './evaluate/types.ts';
 import type { AppLogger } from './logger.ts';
 import { isProcessAlive } from './platform/process.ts';
 import { makeContextFactory } from './probe-context.ts';
+import { recordCliCost } from './self/cli-costs.ts';
 import { cliNotFound } from './platform/openclaw-cli.ts';
 import { recordResult } from './evaluate/record.ts';
 import { runCheck } from './runner.ts';
@@ -241,7 +242,7 @@ export class Agent {
     const alerts = this.alertFactory({ ...part, notifiers });
     this.alerts = alerts;
     this.listeners = [alerts, ...this.listenerFactories.map((make) => make({ ...part, alerts, runNow: (id) => this.scheduler?.runNow(id) }))];
-    const contexts = makeContextFactory(config, log, this.now, () => this.faults.list());
+    const contexts = makeContextFactory(config, log, this.now, () => this.faults.list(), { onCost: (cost) => recordCliCost(this.store, cost) });
     const enabled = config.checks.filter((rc) => rc.enabled);
     this.store.prune(
       enabled.map((rc) => rc.check.id),

@@ -58,6 +58,8 @@ export interface ExecOptions {
   cwd?: string;
   /** Cap on captured stdout/stderr, each; the rest is dropped. */
   maxOutputBytes?: number;
+  /** Told the child's pid as soon as it runs (to watch what it costs). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ExecResult {
@@ -69,6 +71,11 @@ export interface ExecResult {
   /** True when clawmedic killed it for running past its deadline (or the signal aborted it). */
   timedOut: boolean;
   durationMs: number;
+  /**
+   * Why it was not run at all, when clawmedic held it back (too little memory available, its turn came too
+   * late): a check says so as a WARN, not as a failure of the command.
+   */
+  skipped?: string;
 }
 
 /** Runs a program without a shell, in its own process group, killing the group on the deadline. */

@@ -2,6 +2,7 @@ import type { AgentFault, CheckContext, CheckMemory, HistoryEntry, Logger, Openc
 import type { EffectiveConfig, ResolvedCheck } from './config/load.ts';
 import { execFileGroup } from './platform/exec.ts';
 import { findOpenclawCli } from './platform/openclaw-cli.ts';
+import { gatedCliExec, type CliRunCost } from './platform/cli-gate.ts';
 import { OpenclawVersions } from './platform/openclaw-version-cache.ts';
 
 export type ProbeContextBase = Omit<CheckContext, 'signal' | 'timeoutMs'>;
@@ -13,9 +14,27 @@ const RESEARCH_MS = 60_000;
  * What every check run needs but its signal: built once per agent (or per `check` command). `faults` is
  * the running agent's own (none for a one-shot `check`).
  */
-export function makeContextFactory(config: EffectiveConfig, log: Logger, now: () => number = Date.now, faults?: () => readonly AgentFault[]) {
+export function makeContextFactory(
+  config: EffectiveConfig,
+  log: Logger,
+  now: () => number = Date.now,
+  faults?: () => readonly AgentFault[],
+  cli: { gate?: boolean; onCost?: (cost: CliRunCost) => void } = {},
+) {
   const self: SelfView = { statePath: config.statePath, silencesPath: config.silencesPath, agent: faults !== undefined, faults: faults ?? (() => []) };
-  const find = () => findOpenclawCli({ ...(config.openclawBin ? { configuredPath: config.openclawBin } : {}), exec: execFileGroup });
+  // The checks' openclaw CLI runs one at a time, at low priority, and only with the memory it needs;
+  // recovery's (gate: false) never waits behind a doctor run nor is held back.
+  const cliSettings = config.file.openclaw;
+  const cliExec =
+    cli.gate === false
+      ? execFileGroup
+      : gatedCliExec(execFileGroup, {
+          lowPriority: cliSettings.lowPriority,
+          ...(cliSettings.minAvailableMemory !== undefined ? { minAvailableBytes: cliSettings.minAvailableMemory } : {}),
+          ...(cli.onCost ? { onCost: cli.onCost } : {}),
+          now,
+        });
+  const find = () => findOpenclawCli({ ...(config.openclawBin ? { configuredPath: config.openclawBin } : {}), exec: cliExec });
   let openclaw: OpenclawCli = find();
   let searchedAt = now();
   const currentCli = (): OpenclawCli => {

@@ -4,6 +4,7 @@ import { ALERTS_SECTION, OUTBOX_SECTION } from './alerts/types.ts';
 import { recoverySectionSchema } from './recovery/files.ts';
 import { RECOVERY_SECTION } from './recovery/types.ts';
 import type { SectionSchemas } from './state/schema.ts';
+import { CLI_COSTS_SECTION, cliCostsSectionSchema } from './self/cli-costs.ts';
 
 /** The agent's record of itself (AgentInfo); every key optional, since `status` reads it partially. */
 const agentSectionSchema = z.looseObject({
@@ -22,4 +23,5 @@ export const SECTION_SCHEMAS: SectionSchemas = {
   [ALERTS_SECTION]: alertsSectionSchema,
   [OUTBOX_SECTION]: outboxSectionSchema,
   [RECOVERY_SECTION]: recoverySectionSchema,
+  [CLI_COSTS_SECTION]: cliCostsSectionSchema,
 };

@@ -5,6 +5,7 @@ import { oneLine } from '../util/text.ts';
 import { loadForCommand, type GlobalOptions } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 import { renderRecovery } from '../recovery/status-view.ts';
+import { renderCliCosts } from '../self/cli-costs.ts';
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
@@ -94,6 +95,7 @@ export function renderText(view: StatusView, now: number, colour = false): strin
     }
   }
   if (view.recovery) out.push(...renderRecovery(view.recovery, (iso) => ago(iso, now)));
+  if (view.openclawCli) out.push(...renderCliCosts(view.openclawCli, (ms) => ago(new Date(ms).toISOString(), now)));
   return `${out.join('\n')}\n`;
 }
 

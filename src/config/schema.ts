@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../platform/net.ts';
+import { sizeSchema } from '../util/size.ts';
 import { recoverySchema } from '../recovery/config.ts';
 import { heartbeatSchema, serviceSchema } from '../service/config.ts';
 import { serverSchema } from '../server/config.ts';
@@ -121,8 +122,15 @@ export const configSchema = z
     openclaw: z
       .strictObject({
         bin: z.string().min(1).optional().meta({ description: 'Path of the openclaw executable (default: searched on PATH)' }),
+        lowPriority: z
+          .boolean()
+          .default(true)
+          .meta({ description: "Run the checks' openclaw CLI commands at nice 10 and the lowest best-effort I/O priority (default true)" }),
+        minAvailableMemory: sizeSchema({
+          description: 'Memory the host must have available before a check starts an openclaw CLI command (default: what each needs, 280-800 MiB; 0: never hold one back)',
+        }).optional(),
       })
-      .default({}),
+      .default({ lowPriority: true }),
     state: z
       .strictObject({
         path: z.string().min(1).optional().meta({ description: 'State file (default: clawmedic.state.json beside the config)' }),

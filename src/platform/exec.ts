@@ -78,6 +78,11 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
     if (groupId !== undefined) {
       installExitHook();
       liveGroups.add(groupId);
+      try {
+        options.onSpawn?.(groupId);
+      } catch {
+        // A watcher that fails must not cost the command.
+      }
     }
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;

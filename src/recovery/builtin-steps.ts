@@ -60,7 +60,7 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
   const exec = deps.exec ?? execFileGroup;
   const now = deps.now ?? Date.now;
   const procRoot = deps.procRoot ? { procRoot: deps.procRoot } : {};
-  const contexts = makeContextFactory(config, log, now);
+  const contexts = makeContextFactory(config, log, now, undefined, { gate: false });
   const cli = (): OpenclawCli => contexts.openclaw;
   const service = () => serviceOf(cfg.service, target.openclawStateDir);
   const cachePaths = cfg.cachePaths ?? [...DEFAULT_CACHE_PATHS];

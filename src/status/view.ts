@@ -12,6 +12,7 @@ import { recoveryView, type RecoveryView } from '../recovery/status-view.ts';
 import type { StateStore } from '../state/store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { oneLine } from '../util/text.ts';
+import { cliCostsSection, type CliCostsSection } from '../self/cli-costs.ts';
 
 export interface CheckView {
   id: string;
@@ -46,6 +47,8 @@ export interface StatusView {
   checks: CheckView[];
   alerts: AlertSnapshot | null;
   recovery: RecoveryView | null;
+  /** What the checks' openclaw CLI runs cost (the last and the largest per command), once any ran. */
+  openclawCli?: CliCostsSection;
 }
 
 /** What the agent last saw, read from the store without writing it. */
@@ -76,7 +79,14 @@ export async function buildStatusView(config: EffectiveConfig, store: StateStore
     checks,
     alerts: alerts ?? null,
     recovery: store.corrupt ? null : await recoveryView(config, store, now),
+    ...cliCostsView(store),
   };
+}
+
+function cliCostsView(store: StateStore): { openclawCli?: CliCostsSection } {
+  if (store.corrupt) return {};
+  const section = cliCostsSection(store);
+  return Object.keys(section.commands).length ? { openclawCli: section } : {};
 }
 
 /** The view as JSON shows it (`status --json`, /status): one time format, every secret masked. */
