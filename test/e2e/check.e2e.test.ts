@@ -61,7 +61,7 @@ describe.each([
     const stoppedChecks = (JSON.parse(stopped.stdout) as CheckJson).checks;
     const stoppedPort = stoppedChecks.find((c) => c.id === 'gateway.port')!;
     expect(stoppedPort.summary).toMatch(new RegExp(`^gateway hung \\(pid ${portOwner} stopped\\): .*pid ${portOwner} \\(openclaw-gateway\\) is stopped \\(state T\\)$`));
-    expect(stoppedPort.remedy).toMatch(new RegExp(`^It is stopped by a signal: \`kill -CONT ${portOwner}\``));
+    expect(stoppedPort.remedy).toMatch(new RegExp(`^It is stopped by a signal: resume it[^\`]*\`kill -CONT ${portOwner}\``));
     expect(stoppedChecks.find((c) => c.id === 'gateway.http')!.foldedInto).toBe('gateway.port');
     expect(stopped.stdout).not.toMatch(/port conflict/);
 
