@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -172,6 +173,9 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 async function main(argv: string[]): Promise<void> {
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
+  // The agent idles for weeks: a young generation kept at 1 MiB (V8 grows it to 16 MiB a semi-space while
+  // the modules load, and keeps it) holds its idle RSS about 15 MiB lower, for more, and shorter, scavenges.
+  if (commandOf(argv) === 'run') setFlagsFromString('--semi-space-growth-factor=1');
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
