@@ -15,7 +15,7 @@ import type { RecoveryConfig } from './config.ts';
 import { locateGateway, type GatewayLocation } from './gateway-process.ts';
 import { restartInPlace } from './restart.ts';
 import type { BuiltinSteps, GatewayView } from './runbook.ts';
-import { startGateway } from './start.ts';
+import { startedGatewayExit, startGateway } from './start.ts';
 import { stopGateway } from './stop.ts';
 import { verifyGateway } from './verify.ts';
 
@@ -65,9 +65,12 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
   const service = () => serviceOf(cfg.service, target.openclawStateDir);
   const cachePaths = cfg.cachePaths ?? [...DEFAULT_CACHE_PATHS];
   let location: GatewayLocation | undefined;
+  /** The gateway the last start step spawned (none for a service manager's start), which verify watches. */
+  let startedPid: number | undefined;
 
   return {
     async look(signal) {
+      startedPid = undefined;
       location = await locateGateway(target, { signal, ...procRoot });
       return viewOf(location, await answersAsOpenclaw(target.host, target.port, signal));
     },
@@ -108,7 +111,7 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
 
     start: (signal) => {
       const profile = profileOf(target.openclawStateDir);
-      return startGateway({
+      const started = await startGateway({
         target,
         service: service(),
         openclaw: cli(),
@@ -118,10 +121,15 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
         timeoutMs: cfg.steps.start.timeout,
         ...(profile ? { profile } : {}),
       });
+      startedPid = started.ok ? started.pid : undefined;
+      return started;
     },
 
-    verify: (view, startedAt, signal) =>
-      verifyGateway({ target, startedAt, before: view.before, deadlineMs: cfg.steps.verify.timeout, signal, now, ...procRoot }),
+    verify: (view, startedAt, signal) => {
+      const pid = startedPid;
+      const startedGone = pid === undefined ? undefined : () => startedGatewayExit(pid, gatewayLogFile(config.statePath));
+      return verifyGateway({ target, startedAt, before: view.before, deadlineMs: cfg.steps.verify.timeout, signal, now, ...procRoot, ...(startedGone ? { startedGone } : {}) });
+    },
 
     describe(step, view) {
       const svc = service();

@@ -169,6 +169,17 @@ function readFrom(file: string, offset: number): string | undefined {
   }
 }
 
+/** Gateways started here that exited after their first seconds, by pid (a handful at most: one per attempt). */
+const lateExits = new Map<number, { code: number | null; signal: NodeJS.Signals | null; afterMs: number }>();
+
+/** When a gateway this process started (pid from startGateway) has exited since, how, in words; else undefined. */
+export function startedGatewayExit(pid: number, logFile?: string): string | undefined {
+  const exit = lateExits.get(pid);
+  if (!exit) return undefined;
+  const how = exit.code !== null ? `exit code ${exit.code}${exit.code === 78 ? ' (78: invalid config or refused settings; restarting will not help until it is fixed)' : ''}` : `signal ${exit.signal}`;
+  return `the gateway started (pid ${pid}) exited ${formatDuration(exit.afterMs)} after start with ${how}${logFile ? `; its output is in ${logFile}` : ''}`;
+}
+
 type SpawnOutcome =
   | { kind: 'running'; pid: number }
   | { kind: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; afterMs: number }
@@ -202,7 +213,14 @@ function spawnDetached(file: string, args: string[], logFd: number, env: NodeJS.
       finish({ kind: 'exited', pid: child.pid ?? -1, code, signal: sig, afterMs: performance.now() - t0 });
     const onError = (err: Error) => finish({ kind: 'error', message: err.message });
     const onAbort = () => finish(child.pid !== undefined ? { kind: 'running', pid: child.pid } : { kind: 'error', message: 'aborted' });
-    const timer = setTimeout(() => finish(child.pid !== undefined ? { kind: 'running', pid: child.pid } : { kind: 'error', message: 'no pid' }), watchMs);
+    const timer = setTimeout(() => {
+      if (child.pid === undefined) return finish({ kind: 'error', message: 'no pid' });
+      // Still running: its death later (a real gateway that refuses to start takes 3-15 s to say so) is kept
+      // for verify, which then stops waiting for a gateway that is gone.
+      const pid = child.pid;
+      child.once('exit', (code, sig) => lateExits.set(pid, { code, signal: sig, afterMs: performance.now() - t0 }));
+      finish({ kind: 'running', pid });
+    }, watchMs);
     child.once('exit', onExit);
     child.once('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -27,6 +27,8 @@ export interface VerifyOptions {
   now?: () => number;
   /** For tests: a directory shaped like /proc. */
   procRoot?: string;
+  /** Why the gateway recovery started cannot come up any more (it exited), once that is so: verify stops waiting. */
+  startedGone?: () => string | undefined;
 }
 
 export interface VerifyResult extends StepResult {
@@ -73,6 +75,8 @@ export async function verifyGateway(opts: VerifyOptions): Promise<VerifyResult> 
           details: { pid: last.pid ?? null, timeToHealthyMs, uptimeMs: last.uptimeMs ?? null, bootChangedBy: last.bootBy, looks },
         };
       }
+      const gone = opts.startedGone?.();
+      if (gone) return { ok: false, summary: `${gone}: ${last.failed.join('; ')}`, failed: [...last.failed, gone], details: { looks } };
       const wait = Math.min(pollMs, end - now());
       if (wait <= 0) break;
       await pause(wait, opts.signal);
