@@ -147,8 +147,10 @@ describe('locateGateway', () => {
 });
 
 describe('gateway.port on a wedged gateway', () => {
+  // A profile of its own (.openclaw-cmtest): the default profile's log in the shared /tmp/openclaw is written by
+  // every real gateway on the host (the e2e ones too), whose exit lines the down result would quote.
   it('says the process is alive while nothing listens, with diagnosis, remedy and details.wedged', async () => {
-    const stateDir = join(temp.dir, '.openclaw');
+    const stateDir = join(temp.dir, '.openclaw-cmtest');
     const gw = await startFakeGateway({ stateDir });
     await wedge(gw);
     const result = await gatewayPortCheck.run(testContext({ port: gw.port, target: { openclawStateDir: stateDir, openclawConfigPath: join(stateDir, 'openclaw.json') } }));
@@ -162,9 +164,9 @@ describe('gateway.port on a wedged gateway', () => {
   });
 
   it('a wedged gateway of another install leaves the plain "nothing listening"', async () => {
-    const gw = await startFakeGateway({ stateDir: join(temp.dir, 'other', '.openclaw') });
+    const gw = await startFakeGateway({ stateDir: join(temp.dir, 'other', '.openclaw-cmtest') });
     await wedge(gw);
-    const stateDir = join(temp.dir, '.openclaw');
+    const stateDir = join(temp.dir, '.openclaw-cmtest');
     const result = await gatewayPortCheck.run(testContext({ port: gw.port, target: { openclawStateDir: stateDir, openclawConfigPath: join(stateDir, 'openclaw.json') } }));
     expect(result.summary).toBe(`nothing listening on 127.0.0.1:${gw.port} (gateway down)`);
     expect(result.details).not.toHaveProperty('wedged');
