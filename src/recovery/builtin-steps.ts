@@ -109,7 +109,7 @@ export function builtinSteps(config: EffectiveConfig, log: Logger, deps: Builtin
 
     clearCache: (dryRun) => clearCaches({ stateDir: target.openclawStateDir, paths: cachePaths, dryRun }),
 
-    start: (signal) => {
+    start: async (signal) => {
       const profile = profileOf(target.openclawStateDir);
       const started = await startGateway({
         target,
