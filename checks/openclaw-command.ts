@@ -2,7 +2,7 @@
 // a release without the command (said once, OK), a deadline, a CLI that would not start, no JSON in what it
 // printed. The output is masked (gateway token) before anything reads it.
 import type { CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
-import { cliCallBudgetMs } from '../src/platform/openclaw-cli.ts';
+import { cliCallBudgetMs, cliNotFound } from '../src/platform/openclaw-cli.ts';
 import { cliSkipRemedy } from '../src/platform/cli-gate.ts';
 import { CAPABILITIES, lacksText, rejectedCommand, rejectedOption, type Capability } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
@@ -32,8 +32,8 @@ export async function runOpenclawJson(ctx: CheckContext, req: OpenclawJsonReques
       ok: false,
       result: {
         status: 'unknown',
-        summary: `openclaw CLI not found: cannot run ${what}`,
-        diagnosis: `Looked for the openclaw executable: ${ctx.openclaw.notFoundReason ?? 'not searched'}.`,
+        // One line that says where to set it; the PATH searched goes to --debug only.
+        summary: `${what} cannot run: ${cliNotFound(ctx.openclaw, ctx.log)}`,
         remedy: "Install OpenClaw for the user clawmedic runs as, or set openclaw.bin in clawmedic's config to the full path of the openclaw executable.",
       },
     };

@@ -170,7 +170,8 @@ describe('providers check', () => {
     const garbage = await run(providersCheck, dir, gw.port, fake.cli({ FAKE_OPENCLAW_MODELS: 'garbage' }));
     expect(garbage).toMatchObject({ status: 'unknown', summary: 'openclaw models status --check --json gave no JSON answer (exit 0): <html><body>502 Bad Gateway</body></html>' });
     const missing = await run(providersCheck, dir, gw.port, { path: null, notFoundReason: 'searched PATH: /nowhere', run: async () => ({ code: null, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 0 }) });
-    expect(missing).toMatchObject({ status: 'unknown', summary: 'openclaw CLI not found: cannot run `models status --check --json`' });
+    expect(missing).toMatchObject({ status: 'unknown', summary: "`models status --check --json` cannot run: openclaw CLI not found on PATH (set openclaw.bin in clawmedic's config)" });
+    expect(JSON.stringify(missing)).not.toContain('/nowhere');
     await run(providersCheck, dir, gw.port, fake.cli({ FAKE_OPENCLAW_MODELS: 'ok' }), { agent: 'ops' });
     expect((await fake.calls()).filter((c) => c.argv?.[0] === 'models').at(-1)!.argv).toEqual(['models', 'status', '--check', '--json', '--agent', 'ops']);
     expect(providersCheck.optionsSchema!.safeParse({ agent: '--probe' }).success).toBe(false);
