@@ -72,7 +72,11 @@ export const doctorCheck: Check = {
     );
     const metrics = { durationMs: res.durationMs };
 
-    if (res.skipped) return { status: 'warn', summary: `doctor not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
+    if (res.skipped) {
+      return res.skippedFor === 'turn'
+        ? { status: 'ok', summary: `doctor not run this time: ${res.skipped}; the next run tries again` }
+        : { status: 'warn', summary: `doctor not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
+    }
     if (res.timedOut) {
       // An abort from outside (agent stopping) is not a slow doctor; do not blame the timeout.
       const cancelled = ctx.signal.aborted && res.durationMs < budgetMs;

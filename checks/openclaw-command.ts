@@ -63,7 +63,14 @@ export async function runOpenclawJson(ctx: CheckContext, req: OpenclawJsonReques
   );
   const command = `openclaw ${args.join(' ')}`;
   const metrics = { durationMs: res.durationMs };
-  if (res.skipped) return { ok: false, result: { status: 'warn', summary: `${command} not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) } };
+  if (res.skipped) {
+    // Waiting for another CLI run is not a problem of the host or the gateway: the next run tries again.
+    const result: CheckResult =
+      res.skippedFor === 'turn'
+        ? { status: 'ok', summary: `${command} not run this time: ${res.skipped}; the next run tries again` }
+        : { status: 'warn', summary: `${command} not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
+    return { ok: false, result };
+  }
   if (res.timedOut) {
     const cancelled = ctx.signal.aborted && res.durationMs < budgetMs;
     return {

@@ -73,9 +73,15 @@ export interface ExecResult {
   durationMs: number;
   /**
    * Why it was not run at all, when clawmedic held it back (too little memory available, its turn came too
-   * late): a check says so as a WARN, not as a failure of the command.
+   * late): a check says so, not as a failure of the command.
    */
   skipped?: string;
+  /**
+   * 'memory': the host is short of memory, worth a WARN. 'turn': another openclaw CLI run held the one slot
+   * until this one's deadline (a one-shot `check` runs doctor, secrets, providers and config at once):
+   * nothing is wrong, the next run tries again, so a check stays OK and says so.
+   */
+  skippedFor?: 'memory' | 'turn';
 }
 
 /** Runs a program without a shell, in its own process group, killing the group on the deadline. */

@@ -102,16 +102,16 @@ export function gatedCliExec(inner: Exec, options: CliGateOptions = {}): Exec {
 
     const deadline = performance.now() + execOptions.timeoutMs;
     if (!(await turns.acquire(deadline, execOptions.signal))) {
-      return record(skippedResult(execOptions.signal?.aborted ? 'cancelled while waiting for another openclaw CLI run to finish' : `its turn did not come within ${Math.round(execOptions.timeoutMs / 1000)} s (another openclaw CLI run took it)`));
+      return record(skippedResult(execOptions.signal?.aborted ? 'cancelled while waiting for another openclaw CLI run to finish' : `its turn did not come within ${Math.round(execOptions.timeoutMs / 1000)} s (another openclaw CLI run took it)`, 'turn'));
     }
     try {
       const left = Math.round(deadline - performance.now());
-      if (left < MIN_RUN_MS) return record(skippedResult(`another openclaw CLI run left it ${Math.max(0, left)} ms of its ${Math.round(execOptions.timeoutMs / 1000)} s`));
+      if (left < MIN_RUN_MS) return record(skippedResult(`another openclaw CLI run left it ${Math.max(0, left)} ms of its ${Math.round(execOptions.timeoutMs / 1000)} s`, 'turn'));
       const need = options.minAvailableBytes ?? cliMemoryNeed(args);
       const available = need > 0 ? await memAvailable() : undefined;
       if (available !== undefined && available < need) {
         return record(
-          skippedResult(`only ${formatBytes(available)} of memory available and openclaw ${command} needs about ${formatBytes(need)}: not started, so that it cannot push the host (and the gateway) into swap or the OOM killer`),
+          skippedResult(`only ${formatBytes(available)} of memory available and openclaw ${command} needs about ${formatBytes(need)}: not started, so that it cannot push the host (and the gateway) into swap or the OOM killer`, 'memory'),
         );
       }
       const watch = watchChildCost(options.procRoot ? { procRoot: options.procRoot } : {});
@@ -124,8 +124,8 @@ export function gatedCliExec(inner: Exec, options: CliGateOptions = {}): Exec {
   };
 }
 
-function skippedResult(why: string): ExecResult {
-  return { code: null, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, skipped: why };
+function skippedResult(why: string, skippedFor: 'memory' | 'turn'): ExecResult {
+  return { code: null, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, skipped: why, skippedFor };
 }
 
 /** The command behind `ionice -c 2 -n 7` and `nice -n 10` when they are there (they exec it: same pid, same group). */

@@ -197,6 +197,19 @@ describe('config check: openclaw config validate', () => {
     expect(r.metrics?.validateMs).toBeUndefined();
   });
 
+  it('another openclaw CLI run holding the slot (a one-shot check runs doctor too) is OK with a note; too little memory is a WARN', async () => {
+    await writeFile(configPath, VALID);
+    const skipping = (skippedFor: 'turn' | 'memory', why: string): OpenclawCli => ({
+      path: '/usr/bin/openclaw',
+      run: async () => ({ code: null, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 0, skipped: why, skippedFor }),
+    });
+    const waited = await run(skipping('turn', 'its turn did not come within 18 s (another openclaw CLI run took it)'));
+    expect(waited.status).toBe('ok');
+    expect(waited.summary).toMatch(/^openclaw\.json parses as JSON5; schema not validated this time: .*its turn did not come/);
+    const short = await run(skipping('memory', 'only 120 MiB of memory available and openclaw config validate needs about 280 MiB'));
+    expect(short.status).toBe('warn');
+  });
+
   it('keeps the local result and says validation could not run when the CLI prints garbage', async () => {
     await writeFile(configPath, VALID);
     const r = await run(cli({ FAKE_OPENCLAW_VALIDATE: 'garbage' }));
