@@ -52,7 +52,9 @@ it('the agent records each command it ran with its cost, and status shows them',
        notifiers: {},`,
     ).replace("config: { enabled: false },\n      doctor: { enabled: false },", ''),
   );
-  const agent = h.spawnAgent();
+  // Each fake run lives a second: the cost sampler looks every 250 ms, and a run shorter than that (or one
+  // sampled while still nice/ionice, before they exec it) shows no node RSS on a busy host.
+  const agent = h.spawnAgent([], { FAKE_OPENCLAW_DELAY_MS: '1000' });
   const section = await waitFor(
     'doctor and config validate recorded',
     async () => {
