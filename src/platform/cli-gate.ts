@@ -37,6 +37,12 @@ const NEEDS_MIB: Record<string, number> = { doctor: 800, secrets: 400, models: 4
 const DEFAULT_NEED_MIB = 400;
 /** A turn that comes with less time than this left is not worth starting: the command would be killed. */
 const MIN_RUN_MS = 500;
+/**
+ * What a command takes at the least on a healthy host (openclaw 2026.9.6 measured on 2 busy cores: config
+ * validate 1.6-2.5 s, models status 3.5-10 s, secrets audit 5-11 s, doctor --lint 13-18 s): a turn that comes
+ * with less time left than this is handed back rather than started and killed at the deadline.
+ */
+const MIN_RUN_MS_BY_COMMAND: Record<string, number> = { doctor: 12_000, secrets: 4_000, models: 3_000, config: 2_500 };
 
 export interface CliGateOptions {
   /** nice 10 and ionice best-effort 7 (default true). */
@@ -106,7 +112,9 @@ export function gatedCliExec(inner: Exec, options: CliGateOptions = {}): Exec {
     }
     try {
       const left = Math.round(deadline - performance.now());
-      if (left < MIN_RUN_MS) return record(skippedResult(`another openclaw CLI run left it ${Math.max(0, left)} ms of its ${Math.round(execOptions.timeoutMs / 1000)} s`, 'turn'));
+      // Never more than half the budget: a check given a short timeout on purpose still runs its command.
+      const least = Math.max(MIN_RUN_MS, Math.min(MIN_RUN_MS_BY_COMMAND[args[0] ?? ''] ?? MIN_RUN_MS, execOptions.timeoutMs / 2));
+      if (left < least) return record(skippedResult(`another openclaw CLI run left it ${Math.max(0, left)} ms of its ${Math.round(execOptions.timeoutMs / 1000)} s`, 'turn'));
       const need = options.minAvailableBytes ?? cliMemoryNeed(args);
       const available = need > 0 ? await memAvailable() : undefined;
       if (available !== undefined && available < need) {

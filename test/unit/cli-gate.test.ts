@@ -107,6 +107,21 @@ describe('gatedCliExec', () => {
     ]);
   });
 
+  it('hands back a turn that comes with less time left than the command takes at the least, as a wait (not a memory shortage)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { exec, calls } = controlledExec();
+    const gated = gatedCliExec(exec, { lowPriority: false, memAvailable: plenty });
+    const doctor = gated('openclaw', ['doctor'], opts(90_000));
+    await vi.advanceTimersByTimeAsync(0);
+    const validate = gated('openclaw', ['config', 'validate'], opts(18_000));
+    await vi.advanceTimersByTimeAsync(16_000);
+    calls[0]!.finish();
+    await doctor;
+    // 2 s left: config validate takes 1.6-2.5 s on a healthy host, so it would be killed at the deadline.
+    expect(await validate).toMatchObject({ skipped: expect.stringMatching(/^another openclaw CLI run left it \d+ ms of its 18 s$/), skippedFor: 'turn' });
+    expect(calls).toHaveLength(1);
+  });
+
   it('holds a command back when the host has less memory available than it needs, and not one that needs less', async () => {
     const { exec, calls } = controlledExec();
     const costs: CliRunCost[] = [];
