@@ -30,7 +30,7 @@ describe('clawmedic check folds dependents into their root', () => {
     const gw = await startFakeGateway({ mode: 'up' });
     const env = { OPENCLAW_GATEWAY_PORT: String(gw.port) };
     await h.writeConfig(`{ checks: { 'gateway.port': { options: { requestTimeoutMs: 500 } }, 'gateway.http': { options: { requestTimeoutMs: 500 } } } }`);
-    gw.pause();
+    await gw.pause();
 
     const text = await h.run(['check', 'gateway.port', 'gateway.http', 'latency'], { env });
     expect(text.code).toBe(2);
@@ -77,7 +77,7 @@ describe('clawmedic check folds dependents into their root', () => {
 describe.runIf(onLinux)('a gateway under another title, stopped with SIGSTOP', () => {
   it('`check` (no memory of its own) knows it by the state lock it holds: hung with kill -CONT, not a stranger to kill', async () => {
     const gw = await startFakeGateway({ mode: 'up', title: FOREIGN_TITLE, stateDir: h.dir });
-    gw.pause();
+    await gw.pause();
 
     const r = await h.run(['check', '--json', 'gateway.port'], { env: { OPENCLAW_GATEWAY_PORT: String(gw.port) } });
     expect(r.code).toBe(2);
@@ -94,7 +94,7 @@ describe.runIf(onLinux)('a gateway under another title, stopped with SIGSTOP', (
     await waitFor('the agent remembers the process that answered as OpenClaw', async () =>
       (await h.readState()).memory?.['gateway.port']?.openclawOwner?.pid === gw.pid ? true : undefined,
     );
-    gw.pause();
+    await gw.pause();
 
     const port = await waitFor('gateway.port failing', async () => {
       const check = (await h.readState()).checks['gateway.port'];

@@ -55,7 +55,7 @@ describe('gateway.http', () => {
 
   it('is crit "hung" for a real gateway process stopped with SIGSTOP', async () => {
     const gw = await startFakeGateway({ mode: 'up' });
-    gw.pause();
+    await gw.pause();
     const result = await run({ port: gw.port, options: { requestTimeoutMs: 300 } });
 
     expect(result.status).toBe('crit');

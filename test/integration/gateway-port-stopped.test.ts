@@ -29,7 +29,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
     expect((await run(gw.port, memory)).status).toBe('ok');
     expect(memory.get()).toMatchObject({ openclawOwner: { pid: gw.pid, name: FOREIGN_TITLE, by: 'answer' } });
 
-    gw.pause();
+    await gw.pause();
     const result = await run(gw.port, memory);
 
     expect(result.status).toBe('crit');
@@ -50,7 +50,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
     const stateDir = await mkdtemp(join(tmpdir(), 'clawmedic-stopped-'));
     try {
       const gw = await startFakeGateway({ mode: 'up', title: FOREIGN_TITLE, stateDir });
-      gw.pause();
+      await gw.pause();
       const result = await run(gw.port, inMemoryCheckState().memory, stateDir);
 
       expect(result.summary).toMatch(new RegExp(`^gateway hung \\(pid ${gw.pid} stopped\\): `));
@@ -69,7 +69,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
     if (!start.ok) throw new Error(start.message);
     const { memory } = inMemoryCheckState();
     memory.set({ openclawOwner: { pid: gw.pid, startTicks: start.startTicks, name: 'openclaw-gateway', by: 'name', since: 0 } });
-    gw.pause();
+    await gw.pause();
 
     const result = await run(gw.port, memory);
     expect(result.summary).toMatch(new RegExp(`^gateway hung \\(pid ${gw.pid} stopped\\): `));
@@ -78,7 +78,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
 
   it('a stopped process never seen answering as OpenClaw is a conflict that says it is stopped and that SIGTERM waits for kill -CONT', async () => {
     const other = await startFakeGateway({ mode: 'up', title: FOREIGN_TITLE });
-    other.pause();
+    await other.pause();
     const result = await run(other.port, inMemoryCheckState().memory);
 
     expect(result.status).toBe('crit');
@@ -95,7 +95,7 @@ describe.runIf(process.platform === 'linux')('gateway.port and a stopped process
     if (!start.ok) throw new Error(start.message);
     const { memory } = inMemoryCheckState();
     memory.set({ openclawOwner: { pid: other.pid, startTicks: start.startTicks - 1, name: FOREIGN_TITLE, by: 'answer', since: 0 } });
-    other.pause();
+    await other.pause();
 
     expect((await run(other.port, memory)).summary).toMatch(/^port conflict: .*, stopped \(state T\), not OpenClaw$/);
   });

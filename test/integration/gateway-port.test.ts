@@ -66,7 +66,7 @@ describe('gateway.port', () => {
 
   it.runIf(onLinux)('reports a gateway stopped with SIGSTOP as hung in state T, with kill -CONT as the remedy', async () => {
     const gw = await startFakeGateway({ mode: 'up' });
-    gw.pause();
+    await gw.pause();
     const result = await run({ port: gw.port, options: { requestTimeoutMs: 300 } });
 
     expect(result.status).toBe('crit');
@@ -135,7 +135,7 @@ describe('gateway.port', () => {
   it.runIf(onLinux)('calls a stopped gateway behind a forwarder hung, not a conflict, and does not say to kill the forwarder', async () => {
     const gw = await startFakeGateway({ mode: 'up' });
     const proxy = await startForwarder({ to: gw.port });
-    gw.pause();
+    await gw.pause();
     const result = await run({ port: proxy.port, options: { requestTimeoutMs: 300 } });
 
     expect(result.status).toBe('crit');
@@ -225,7 +225,7 @@ describe.runIf(onLinux)('findPortOwner on the real /proc', () => {
     expect(await findPortOwner(port, { host: '127.0.0.1' })).toMatchObject({ kind: 'found', cached: true, owner: { pid: first.pid } });
 
     // A stopped owner is still read afresh through the cache: its state is what a hung verdict needs.
-    first.pause();
+    await first.pause();
     expect(await findPortOwner(port, { host: '127.0.0.1' })).toMatchObject({ kind: 'found', cached: true, owner: { state: 'T' } });
 
     await first.stop();

@@ -58,7 +58,7 @@ describe('stopGateway', () => {
   it('kills a SIGSTOPped gateway with SIGKILL at once, without waiting the grace', async () => {
     const stateDir = join(temp.dir, '.openclaw');
     const gw = await startFakeGateway({ stateDir });
-    gw.pause();
+    await gw.pause();
     const t0 = performance.now();
     const result = await stopGateway(options(targetFor(stateDir, gw.port), { graceMs: 10_000, timeoutMs: 15_000 }));
     expect(result.ok).toBe(true);
