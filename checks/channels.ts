@@ -4,7 +4,7 @@
 // not healthy (stale-socket, disconnected, stuck...; needs the token); and the channel signatures in the log
 // (polling stalls, restart storms, a channel that gave up). Each channel gets its own remedy, with the breaker's
 // manual override quoted for the shell.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { formatHostPort, httpProbe, parseJsonBody } from '../src/platform/http-probe.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import JSON5 from 'json5';

@@ -1,7 +1,7 @@
 import { readFile, realpath, stat, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { durationUpTo } from '../src/config/schema.ts';
 import { HOUR_MS, hysteresis, inAbout, trend, worse, type Level } from '../src/evaluate/trend.ts';

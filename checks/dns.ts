@@ -2,7 +2,7 @@
 // way the host does (the servers of /etc/resolv.conf, /etc/hosts for pinned names), each timed. Tells "no
 // DNS at all" (nothing resolves) from "one host does not resolve" (a typo in a baseUrl, a retired domain).
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { DNS_FAILURE_WORDS, RESOLVER_FAILURES, makeResolver, resolveHost, type DnsOutcome } from '../src/platform/dns-lookup.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';

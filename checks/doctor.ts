@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
 import { cliCallBudgetMs, cliNotFound } from '../src/platform/openclaw-cli.ts';
 import { CAPABILITIES, doctorLintCommand, lacksText, rejectedOption } from '../src/platform/openclaw-capabilities.ts';

@@ -2,7 +2,7 @@
 // loopback (gateway.bind lan/auto/tailnet/custom, or a non-loopback listener on its port). Reads what ufw,
 // nft and iptables-save print, read-only: never a rule changed. "Cannot tell" when none of them is readable.
 import { delimiter, isAbsolute } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';
 import { stringAt } from '../src/platform/openclaw-json.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import {
   describeBody,

@@ -7,7 +7,7 @@
 // OpenClaw's docs say eventLoop does not change readiness by itself, and a booting gateway is degraded for
 // seconds (its event loop stalls past 650 ms on a busy 2-core host). Samples from before the current boot and
 // its startup grace are left out, and a level, once reached, clears only below clearRatio x its threshold.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { formatHostPort, httpProbe, parseJsonBody, type HttpProbeOutcome } from '../src/platform/http-probe.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';

@@ -1,7 +1,7 @@
 // Reading the gateway's log run after run for the logs and channels checks: only the bytes appended since the
 // last run (a cursor in the check's memory), each line parsed and matched against the signature library, the
 // hits of the window kept in that memory (bounded: it must fit the 16 KiB a check may keep).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckContext } from '../src/contracts.ts';
 import { followLog, type LogCursor } from '../src/platform/log-follow.ts';
 import { durationUpTo } from '../src/config/durations.ts';

@@ -4,7 +4,7 @@
 // (console lines, which every CLI run writes too, are left out), and matches each line against the signature
 // library (log-signatures.ts). A signature counts once it has minCount hits within its window; the worst counting
 // one sets the status, with its diagnosis and remedy.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { formatDuration } from '../src/util/duration.ts';
 import { formatBytes } from '../src/util/size.ts';

@@ -1,5 +1,5 @@
 import { totalmem } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { durationUpTo } from '../src/config/schema.ts';
 import { HOUR_MS, hysteresis, inAbout, timeToLimit, trend, worse, type Level, type TrendResult } from '../src/evaluate/trend.ts';

@@ -1,7 +1,7 @@
 // Model provider auth: `openclaw models status --check --json` (exit 0 ok, 1 missing/expired/unavailable/
 // indeterminate, 2 expiring), run with the gateway's environment, each provider's state named. Never
 // `--probe`: that sends real requests (tokens spent) and needs the gateway stopped.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { readGatewayEnvironment } from '../src/platform/gateway-env.ts';

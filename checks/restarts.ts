@@ -13,7 +13,7 @@
 //
 // Series `gateway.restarts`: one sample per run that saw the gateway, its value the restarts counted since the
 // previous such run (0 or 1); the count in a window is the sum of the samples in it.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { formatHostPort, httpProbe, parseJsonBody, type HttpProbeOutcome } from '../src/platform/http-probe.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';

@@ -1,7 +1,7 @@
 // Secrets and environment: `openclaw secrets audit --check --json` (plaintext secrets, unresolved refs,
 // shadowed refs, residues) run with the gateway's environment, and the ${VAR} references of openclaw.json
 // that the gateway's environment does not set. Only names and config paths are ever shown, never a value.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { readGatewayEnvironment, type GatewayEnvironment } from '../src/platform/gateway-env.ts';

@@ -3,7 +3,7 @@
 // plus configured ones), and NODE_TLS_REJECT_UNAUTHORIZED=0 in its environment. Endpoints get a handshake
 // only: no request is sent, nothing is spent.
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { readGatewayEnvironment } from '../src/platform/gateway-env.ts';

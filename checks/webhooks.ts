@@ -2,7 +2,7 @@
 // the name resolve, does its certificate hold, does the URL answer. Only a GET (or HEAD) without a body or
 // the channel's secret header is sent: nothing a channel's listener would take for an update.
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult, Status } from '../src/contracts.ts';
 import { STATUS_RANK } from '../src/evaluate/state-machine.ts';
 import { DNS_FAILURE_WORDS, makeResolver, resolveHost } from '../src/platform/dns-lookup.ts';

@@ -3,7 +3,7 @@
 // gateway.boot_id, which the restarts check counts restarts by), and asks `health`: plugins that failed to load,
 // a degraded model runtime, channel accounts that are not healthy (the channels check judges those). Without a
 // token it says what deep checks need, OK: a missing token is a setup choice, not a failure.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
 import { formatHostPort } from '../src/platform/http-probe.ts';
 import type { WsFailure } from '../src/platform/gateway-ws.ts';

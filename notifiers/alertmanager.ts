@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError, TransientError, type Alert, type Notifier, type NotifierFactory, type Severity } from '../src/contracts.ts';
 import { durationUpTo } from '../src/config/durations.ts';
 import { sanitizeBatch } from '../src/alerts/format.ts';

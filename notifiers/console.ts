@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertBatch, NotifierFactory } from '../src/contracts.ts';
 import { alertLevel, orderAlerts, sanitizeBatch, type BatchLevel, type SafeBatch } from '../src/alerts/format.ts';
 import { renderText } from '../src/alerts/render.ts';

@@ -2,7 +2,7 @@
 // is safe to log. Kept apart from the channels so each channel file stays about its own medium.
 
 import type { request as undiciRequest } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { cleanText, oneLine } from '../src/alerts/format.ts';
 import { isLoopbackHost } from '../src/platform/net.ts';

@@ -1,6 +1,6 @@
 import type { NodemailerError, Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError, TransientError, type Alert, type NotifierFactory } from '../src/contracts.ts';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { alertLevel, batchLevel, escapeHtml as e, oneLine, orderAlerts, sanitizeBatch, type BatchLevel, type SafeBatch } from '../src/alerts/format.ts';

@@ -1,5 +1,5 @@
 import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError, TransientError, type Alert, type AlertBatch, type NotifierFactory } from '../src/contracts.ts';
 import {
   alertLevel,

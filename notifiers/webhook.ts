@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError, TransientError, type AlertKind, type NotifierFactory, type RemedyStep, type Severity } from '../src/contracts.ts';
 import { isSecretReference } from '../src/config/secrets.ts';
 import { sanitizeBatch, type SafeBatch } from '../src/alerts/format.ts';

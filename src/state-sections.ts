@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertsSectionSchema, outboxSectionSchema } from './alerts/section-schemas.ts';
 import { ALERTS_SECTION, OUTBOX_SECTION } from './alerts/types.ts';
 import { recoverySectionSchema } from './recovery/files.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Shapes of the alerts and outbox sections of the state file, checked when the file is loaded: a section
 // the code would trip over (an `incidents` of null, `entries` that is a string) is set aside whole, with

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildNotifiers } from '../build-notifiers.ts';
 import { loadConfig, type EffectiveConfig } from '../config/load.ts';
 import { silentLogger } from '../logger.ts';

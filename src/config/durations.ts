@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatDuration, parseDuration } from '../util/duration.ts';
 
 /** No duration in the config may exceed this (a year): anything longer is a typo, not a setting. */

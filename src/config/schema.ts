@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isLoopbackHost } from '../platform/net.ts';
 import { sizeSchema } from '../util/size.ts';
 import { recoverySchema } from '../recovery/config.ts';
@@ -7,6 +7,11 @@ import { serverSchema } from '../server/config.ts';
 
 export { MAX_DURATION_MS, duration, durationUpTo } from './durations.ts';
 import { duration, durationUpTo } from './durations.ts';
+
+// Each schema here parses a handful of times in a process's life (the config at start and at a reload, a
+// check's options once): zod's JIT would compile a parser with new Function for every object schema, which
+// cost a one-shot `check` about 40 ms of its start for nothing.
+z.config({ jitless: true });
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -1,6 +1,6 @@
 // OpenClaw's probe endpoint bodies (/healthz, /startupz, /readyz; openclaw/samples/http-endpoints.md), parsed
 // for the gateway.http check and for recovery's verification alike.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonBody, type HttpProbeAnswer } from './http-probe.ts';
 
 const healthzSchema = z.object({ ok: z.boolean(), status: z.string() });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationUpTo } from '../config/durations.ts';
 
 /** Checks whose failure is never a reason to restart: `restarts` is the storm detector itself. */

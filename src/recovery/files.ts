@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writePrivateFile } from '../util/write-private.ts';
 import { MAX_ATTEMPTS_KEPT, type AttemptRecord } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { access, constants, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentFault, Check, CheckContext, CheckResult } from '../contracts.ts';
 import { SilenceFile } from '../alerts/silences.ts';
 import { errorCode } from '../platform/net.ts';

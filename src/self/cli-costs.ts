@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CliRunCost } from '../platform/cli-gate.ts';
 import type { StateStore } from '../state/store.ts';
 import { formatDuration } from '../util/duration.ts';

@@ -1,7 +1,7 @@
 // The `server` section: where the agent's HTTP server listens (/metrics, /status, /healthz, the status
 // page), and the token it then asks for. Off unless the section is there.
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Problem } from '../config/load.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import { durationUpTo } from '../config/durations.ts';

@@ -1,6 +1,6 @@
 // The config sections of running as a service: systemd's watchdog, and the heartbeat URL of a dead-man's
 // switch (Healthchecks.io and the like) that hears from clawmedic after its cycles.
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationUpTo } from '../config/durations.ts';
 
 export const serviceSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckResult, HistoryEntry } from '../contracts.ts';
 import type { MachineState, Transition } from '../evaluate/types.ts';
 import { isSeriesName, type SeriesData } from './series.ts';

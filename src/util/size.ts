@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Sizes as people write them in configs: "1.5g", "800m", "2GiB", "512 MB", or bytes as a number. Every
 // unit is binary (k = 1024), as in systemd's MemoryMax=, docker --memory and Java's -Xmx: "1.5g" is
