@@ -161,6 +161,8 @@ async function detectionRuns(kind: 'kill' | 'hang', hook: Receiver, mail: Receiv
   const resolved: Sample[] = [];
   for (let i = 1; i <= RUNS; i++) {
     const pid = (await ownerPid())!;
+    // A random moment in the watchers' cycle, so neither is always caught just before (or after) its probe.
+    await sleep(Math.random() * EQUAL.intervalS * 1000);
     const t0 = Date.now();
     if (kind === 'kill') killGroup(pid);
     else process.kill(pid, 'SIGSTOP');
