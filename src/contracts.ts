@@ -60,6 +60,12 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Told the child's pid as soon as it runs (to watch what it costs). */
   onSpawn?: (pid: number) => void;
+  /**
+   * At the deadline, also kill the descendants that left the process group (setsid). Only for commands
+   * whose descendants are all their own workers (the openclaw CLI): never for a service manager, whose
+   * `start` may leave a daemon (pm2's) that runs the user's other programs.
+   */
+  killTree?: boolean;
 }
 
 export interface ExecResult {

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statusField } from './proc-memory.ts';
+import { processTree, statFields } from './process-tree.ts';
 
 // What a command clawmedic ran cost the host: CPU seconds (its whole tree) and peak memory (its largest
 // process). Linux /proc only; elsewhere both stay unknown. Nothing here throws.
@@ -36,7 +37,7 @@ export function watchChildCost(options: { intervalMs?: number; procRoot?: string
   let root: number | undefined;
   const sample = () => {
     if (root === undefined) return;
-    for (const pid of descendantsOf(root, procRoot)) {
+    for (const { pid } of processTree(root, procRoot)) {
       const hwm = readHighWater(pid, procRoot);
       if (hwm !== undefined && (peak === undefined || hwm > peak)) peak = hwm;
     }
@@ -66,43 +67,6 @@ function childCpuTicks(procRoot: string): number | undefined {
   const cutime = Number(fields?.[13]);
   const cstime = Number(fields?.[14]);
   return Number.isFinite(cutime) && Number.isFinite(cstime) ? cutime + cstime : undefined;
-}
-
-/** The fields after the command name of a /proc stat file (the name may hold spaces and parentheses). */
-function statFields(path: string): string[] | undefined {
-  try {
-    const text = readFileSync(path, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 1).trim().split(/\s+/);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The process and every live descendant (by parent pid), however they grouped themselves. */
-function descendantsOf(root: number, procRoot: string): number[] {
-  const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = readdirSync(procRoot);
-  } catch {
-    return [root];
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    const ppid = Number(statFields(join(procRoot, name, 'stat'))?.[1]);
-    if (!Number.isFinite(ppid)) continue;
-    const list = children.get(ppid);
-    if (list) list.push(Number(name));
-    else children.set(ppid, [Number(name)]);
-  }
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length && out.length < 256) {
-    const pid = queue.shift()!;
-    out.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return out;
 }
 
 function readHighWater(pid: number, procRoot: string): number | undefined {

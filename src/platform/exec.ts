@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Exec, ExecOptions, ExecResult } from '../contracts.ts';
+import { processTree, signalIfSame, type TreeProcess } from './process-tree.ts';
 
 const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
 /** Process groups started here and not yet finished: killed if clawmedic itself exits first. */
@@ -84,6 +85,9 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
         // A watcher that fails must not cost the command.
       }
     }
+    // The command's whole tree as found at the deadline: a descendant that called setsid (the openclaw
+    // CLI's worker does) is out of the group and would outlive the deadline, holding its memory.
+    let tree: TreeProcess[] = [];
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
@@ -91,9 +95,13 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
       } catch {
         // The group is already gone.
       }
+      for (const proc of tree) if (proc.pid !== child.pid) signalIfSame(proc, sig);
     };
     const expire = () => {
+      if (timedOut) return;
       timedOut = true;
+      // Read while the leader lives: once it exits, its children are the init process's and cannot be found.
+      if (options.killTree && child.pid !== undefined && process.platform === 'linux') tree = processTree(child.pid);
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
       killTimer.unref();

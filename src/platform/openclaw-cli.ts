@@ -42,6 +42,8 @@ export function findOpenclawCli(opts: FindOpenclawCliOptions = {}): OpenclawCli 
     path: file,
     run: (args: readonly string[], options: ExecOptions): Promise<ExecResult> =>
       runGroup(file, withOpenclawTimeout(args, options.timeoutMs), {
+        // The CLI's worker calls setsid: a run killed at its deadline must not leave it behind (600 MB for doctor).
+        killTree: true,
         ...options,
         env: options.env ? { ...env, ...options.env } : env,
       }),
