@@ -92,6 +92,11 @@ function effectiveView(config: EffectiveConfig): unknown {
 function maskLiterals(entry: Record<string, unknown>): Record<string, unknown> {
   const masked: Record<string, unknown> = structuredClone(entry);
   for (const { key } of literalSecretsOf(entry)) {
+    const item = /^(\w+)\[(\d+)\]$/.exec(key);
+    if (item) {
+      (masked[item[1]!] as unknown[])[Number(item[2])] = '***';
+      continue;
+    }
     const [head, sub] = key.split(/\.(.*)/s) as [string, string | undefined];
     if (sub === undefined) masked[head] = '***';
     else (masked[head] as Record<string, unknown>)[sub] = '***';

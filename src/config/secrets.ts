@@ -59,6 +59,12 @@ export function literalSecretsOf(entry: Record<string, unknown>): Array<{ key: s
     if (k.toLowerCase() === 'url' && !urlHoldsSecret(v)) continue;
     out.push({ key: k, value: v });
   }
+  // Several URLs for one notifier (Alertmanager in HA): each may carry credentials as much as a single url.
+  if (Array.isArray(entry.urls)) {
+    entry.urls.forEach((v: unknown, i) => {
+      if (typeof v === 'string' && !isSecretReference(v) && urlHoldsSecret(v)) out.push({ key: `urls[${i}]`, value: v });
+    });
+  }
   const headers = entry.headers;
   if (headers && typeof headers === 'object') {
     for (const [name, v] of Object.entries(headers)) {

@@ -50,4 +50,18 @@ describe('literal URLs', () => {
     expect(problem?.message).toContain(`run \`chmod 600 ${path}\`, or move them to env: references`);
     expect(problem?.message).not.toContain('XXXXXXXX');
   });
+
+  it("Alertmanager's several URLs: one with credentials in a group-readable config is named by its index and masked, a plain one is not", () => {
+    dir = mkdtempSync(join(tmpdir(), 'clawmedic-url-'));
+    const path = join(dir, 'clawmedic.json5');
+    const secretUrl = 'https://clawmedic:s3cret-pw@am2.example.com';
+    writeFileSync(path, `{ notifiers: { am: { type: 'alertmanager', urls: ['http://127.0.0.1:9093', '${secretUrl}'] } } }`, { mode: 0o640 });
+    expect(literalSecretsOf({ type: 'alertmanager', urls: ['http://127.0.0.1:9093', secretUrl, 'env:AM_URL'] })).toEqual([{ key: 'urls[1]', value: secretUrl }]);
+    const loaded = loadConfig({ configPath: path, env: {} });
+    const problem = loaded.problems.find((p) => p.path === path);
+    expect(problem?.level).toBe('warning');
+    expect(problem?.message).toContain('notifiers.am.urls[1]');
+    expect(problem?.message).not.toContain('s3cret-pw');
+    expect(loaded.config!.redactor.text(`posting to ${secretUrl}`)).not.toContain('s3cret-pw');
+  });
 });
