@@ -3,8 +3,11 @@ import type { Exec, ExecOptions, ExecResult } from '../contracts.ts';
 import { processTree, signalIfSame, type TreeProcess } from './process-tree.ts';
 
 const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
-/** Process groups started here and not yet finished: killed if clawmedic itself exits first. */
-const liveGroups = new Set<number>();
+/**
+ * Process groups started here and not yet finished, each with whether its descendants outside the group
+ * (killTree) go too: killed if clawmedic itself exits first.
+ */
+const liveGroups = new Map<number, boolean>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -13,12 +16,15 @@ function installExitHook(): void {
   // Children run in their own process group, so a signal to clawmedic does not reach them: a doctor
   // run must not outlive the agent (or a Nagios plugin timeout) with no deadline left.
   process.on('exit', () => {
-    for (const pgid of liveGroups) {
+    for (const [pgid, killTree] of liveGroups) {
+      // The tree is read before any kill: once the leader is gone, its setsid worker cannot be found.
+      const tree = killTree && process.platform === 'linux' ? processTree(pgid) : [];
       try {
         process.kill(-pgid, 'SIGKILL');
       } catch {
         // Already gone.
       }
+      for (const proc of tree) if (proc.pid !== pgid) signalIfSame(proc, 'SIGKILL');
     }
   });
 }
@@ -78,7 +84,7 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
     groupId = child.pid;
     if (groupId !== undefined) {
       installExitHook();
-      liveGroups.add(groupId);
+      liveGroups.set(groupId, options.killTree === true);
       try {
         options.onSpawn?.(groupId);
       } catch {

@@ -1,8 +1,11 @@
 // execFileGroup at a deadline: the process group is killed, and with killTree the descendants that left it
 // (setsid, as the openclaw CLI's worker does) are found through /proc and killed too. Real processes.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileGroup } from '../../src/platform/exec.ts';
 import { isProcessAlive } from '../../src/platform/process.ts';
+import { processTree } from '../../src/platform/process-tree.ts';
 
 const onLinux = process.platform === 'linux';
 
@@ -62,5 +65,29 @@ describe.runIf(onLinux)('execFileGroup and descendants outside the process group
     expect(res).toMatchObject({ code: 0, timedOut: false });
     await new Promise((r) => setTimeout(r, 500));
     expect(isProcessAlive(pid)).toBe(true);
+  });
+
+  it('when clawmedic exits in the middle of a run, the setsid worker of a killTree command goes with the group', async () => {
+    const exec = fileURLToPath(new URL('../../src/platform/exec.ts', import.meta.url));
+    // A clawmedic stand-in: starts the command, then exits in the middle of it.
+    const script = `
+      const { execFileGroup } = await import(${JSON.stringify(exec)});
+      void execFileGroup(process.execPath, ['-e', ${JSON.stringify(LEADER)}, 'hang'], { timeoutMs: 60_000, killTree: true, onSpawn: () => {} });
+      setTimeout(() => process.exit(0), 1_500);
+    `;
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => host.once('exit', (code) => resolve(code)));
+    // The worker is the only process whose parent is the command's leader, the host's only child.
+    let workerPid: number | undefined;
+    const deadline = Date.now() + 5_000;
+    while (workerPid === undefined && Date.now() < deadline) {
+      const tree = processTree(host.pid!);
+      if (tree.length >= 3) workerPid = tree[2]!.pid;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(workerPid).toBeTypeOf('number');
+    started.push(workerPid!);
+    expect(await exited).toBe(0);
+    expect(await goneWithin(workerPid!, 3_000)).toBe(true);
   });
 });
