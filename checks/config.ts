@@ -204,7 +204,7 @@ async function validate(ctx: CheckContext, file: string, text: string): Promise<
   });
   // The output is searched for JSON and quoted in pieces: mask the gateway token before either.
   const res = maskExecOutput(raw, ctx.target.token);
-  if (res.skipped) return { ran: false, why: `openclaw config validate not run: ${res.skipped}`, waited: res.skippedFor === 'turn' };
+  if (res.skipped) return { ran: false, why: `openclaw config validate ${res.timedOut ? 'gave no result' : 'not run'}: ${res.skipped}`, waited: res.skippedFor === 'turn' };
   if (res.timedOut) {
     return { ran: false, ms: res.durationMs, why: `openclaw config validate did not finish within ${formatDuration(budgetMs)} (killed)` };
   }

@@ -74,7 +74,7 @@ export const doctorCheck: Check = {
 
     if (res.skipped) {
       return res.skippedFor === 'turn'
-        ? { status: 'ok', summary: `doctor not run this time: ${res.skipped}; the next run tries again` }
+        ? { status: 'ok', summary: `doctor ${res.timedOut ? 'gave no result' : 'not run'} this time: ${res.skipped}; the next run tries again` }
         : { status: 'warn', summary: `doctor not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
     }
     if (res.timedOut) {

@@ -67,7 +67,7 @@ export async function runOpenclawJson(ctx: CheckContext, req: OpenclawJsonReques
     // Waiting for another CLI run is not a problem of the host or the gateway: the next run tries again.
     const result: CheckResult =
       res.skippedFor === 'turn'
-        ? { status: 'ok', summary: `${command} not run this time: ${res.skipped}; the next run tries again` }
+        ? { status: 'ok', summary: `${command} ${res.timedOut ? 'gave no result' : 'not run'} this time: ${res.skipped}; the next run tries again` }
         : { status: 'warn', summary: `${command} not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
     return { ok: false, result };
   }

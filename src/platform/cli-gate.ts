@@ -1,5 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import type { Exec, ExecOptions, ExecResult } from '../contracts.ts';
+import { formatDuration } from '../util/duration.ts';
 import { formatBytes } from '../util/size.ts';
 import { watchChildCost } from './child-cost.ts';
 import { readCgroupLimit, statusField } from './proc-memory.ts';
@@ -125,6 +126,17 @@ export function gatedCliExec(inner: Exec, options: CliGateOptions = {}): Exec {
       const watch = watchChildCost(options.procRoot ? { procRoot: options.procRoot } : {});
       const runOptions: ExecOptions = { ...execOptions, timeoutMs: left, onSpawn: (pid) => (watch.onSpawn(pid), execOptions.onSpawn?.(pid)) };
       const res = await inner(...withPriority(file, args, tools), runOptions);
+      // Killed at a deadline that the wait for its turn had brought forward to less than half its budget:
+      // the command did not fail, it was not given the time (CI: config validate started with 3.3 s of its
+      // 18 s, on a host where it takes 5-7 s). Said as a wait, like a turn handed back; a run that had at
+      // least half its budget and still did not finish is a timeout.
+      if (res.timedOut && !execOptions.signal?.aborted && left < execOptions.timeoutMs / 2) {
+        const waitedS = Math.round((execOptions.timeoutMs - left) / 1000);
+        return record(
+          { ...res, skipped: `it waited ${waitedS} s for another openclaw CLI run and the ${formatDuration(left)} left of its ${Math.round(execOptions.timeoutMs / 1000)} s were not enough (killed)`, skippedFor: 'turn' },
+          watch.stop(),
+        );
+      }
       return record(res, watch.stop());
     } finally {
       turns.release();

@@ -122,6 +122,32 @@ describe('gatedCliExec', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('a run its wait left less than half its budget, killed at the deadline, is a wait (OK with a note); one that had more is a timeout', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { exec, calls } = controlledExec();
+    const gated = gatedCliExec(exec, { lowPriority: false, memAvailable: plenty });
+    const doctor = gated('openclaw', ['doctor'], opts(90_000));
+    await vi.advanceTimersByTimeAsync(0);
+    const starved = gated('openclaw', ['config', 'validate'], opts(18_000));
+    await vi.advanceTimersByTimeAsync(14_700);
+    calls[0]!.finish();
+    await doctor;
+    await vi.advanceTimersByTimeAsync(0);
+    // Started with 3.3 s of its 18 s (more than its least, 2.5 s), and killed at the deadline, as on CI.
+    expect(calls[1]!.options.timeoutMs).toBe(3_300);
+    calls[1]!.finish({ code: null, signal: 'SIGKILL', timedOut: true, durationMs: 3_300 });
+    expect(await starved).toMatchObject({ timedOut: true, skippedFor: 'turn', skipped: 'it waited 15 s for another openclaw CLI run and the 3.3s left of its 18 s were not enough (killed)' });
+
+    const alone = gated('openclaw', ['config', 'validate'], opts(18_000));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls[2]!.options.timeoutMs).toBe(18_000);
+    calls[2]!.finish({ code: null, signal: 'SIGKILL', timedOut: true, durationMs: 18_000 });
+    const res = await alone;
+    expect(res.timedOut).toBe(true);
+    expect(res.skipped).toBeUndefined();
+    expect(res.skippedFor).toBeUndefined();
+  });
+
   it('holds a command back when the host has less memory available than it needs, and not one that needs less', async () => {
     const { exec, calls } = controlledExec();
     const costs: CliRunCost[] = [];
