@@ -79,7 +79,10 @@ describe('agent HTTP server', () => {
     const { base } = await startWithServer("{ listen: '127.0.0.1:PORT' }");
     const metrics = await waitFor('metrics with results', async () => {
       const r = await get(`${base}/metrics`);
-      return /clawmedic_check_status\{check="gateway.http"\} 0/.test(r.body) && /clawmedic_gateway_memory_limit_bytes \d/.test(r.body) ? r : undefined;
+      // Each family appears once its check has run: on a busy host the restarts check can come a cycle later.
+      return /clawmedic_check_status\{check="gateway.http"\} 0/.test(r.body) && /clawmedic_gateway_memory_limit_bytes \d/.test(r.body) && /clawmedic_gateway_restarts_total \d/.test(r.body)
+        ? r
+        : undefined;
     });
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const lint = await promtoolCheck(metrics.body);
