@@ -130,6 +130,9 @@ function agentConfig(phase: 'healthy' | 'faults'): string {
       'gateway.http': { schedule: '5s', timeout: '4800ms', jitter: 0 },
       config: { schedule: '30s' },
       ${healthy ? "doctor: { schedule: '1m', timeout: '55s' }," : ''}
+      // The fault phases restart the gateway on purpose, several times in a few minutes: the restarts check
+      // rightly calls that a loop (CI: its WARN came first in the broken-config phase). It has tests of its own.
+      ${healthy ? '' : 'restarts: { enabled: false },'}
     },
     alerting: { batchWindow: '1s' },
     notifiers: {
@@ -289,23 +292,28 @@ describe('faults on the real OpenClaw gateway', () => {
   it('broken openclaw.json, then SIGKILL -> the alert carries line:column and no restart is attempted', { timeout: 400_000 }, async () => {
     await healthyStart();
     const m = mark();
-    const attemptsBefore = (await attempts()).filter((a) => a.outcome !== 'blocked').length;
+    // An attempt that stopped, restarted or started something (one blocked at validate, or one still
+    // validating when this looks, touched nothing).
+    const acted = (a: Awaited<ReturnType<typeof attempts>>[number]) => a.steps.some((s) => ['restart', 'stop', 'clearCache', 'start'].includes(s.step) && s.outcome !== 'skipped');
+    const attemptsBefore = (await attempts()).filter(acted).length;
     const openclawJson = join(stateDir(), 'openclaw.json');
     // A quote goes missing in an edit: the gateway would exit 78 at every start.
     await writeFile(openclawJson, '{\n  gateway: {\n    mode: "local,\n    auth: { mode: "token" },\n  },\n}\n');
     const before = await gatewayPid();
     signalGroup(before, 'SIGKILL');
-    const first = await waitFor('the config alert', () => m.failing()[0], 60_000);
-    expect(first.checkId).toBe('config');
+    const first = await waitFor('the config alert', () => m.failing().find((a) => a.checkId === 'config'), 60_000);
     expect(first.severity).toBe('crit');
     // The string left open on line 3 ends at its newline: JSON5 names line 4, column 0.
     expect(first.summary).toMatch(/openclaw\.json has a JSON5 syntax error at line \d+:\d+/);
     expect(first.diagnosis).toMatch(new RegExp(`${openclawJson.replaceAll('.', '\\.')}:\\d+:\\d+`));
     // The gateway stays down, nothing is started, and no recovery is announced (past a cooldown of 5 s).
     await new Promise((r) => setTimeout(r, 15_000));
-    expect(m.failing().map((a) => a.checkId)).toEqual(['config']);
+    // The outage is told once, by its cause: gateway.port and gateway.http fold into the config alert. (The
+    // gateway may have logged "config reload skipped (invalid config)" before the kill: a logs WARN is fair.)
+    expect(m.failing().filter((a) => a.severity === 'crit').map((a) => a.checkId), JSON.stringify(m.failing())).toEqual(['config']);
+    expect(m.failing().filter((a) => a.checkId.startsWith('gateway.'))).toEqual([]);
     expect(m.recovery()).toEqual([]);
-    expect((await attempts()).filter((a) => a.outcome !== 'blocked').length).toBe(attemptsBefore);
+    expect((await attempts()).filter(acted).length).toBe(attemptsBefore);
     expect((await findPortOwner(gw.port)).kind).toBe('no-listener');
     expect(crits(m)).toEqual([expect.stringMatching(/CRIT .*openclaw\.json/i)]);
     expect(m.mail().find((x) => /CRIT/.test(x.subject))!.text).toMatch(/line \d+:\d+/);
