@@ -324,8 +324,11 @@ describe('faults on the real OpenClaw gateway', () => {
   });
 
   it('port conflict: the alert names the other program (pid, command) and it is never signalled', { timeout: 400_000 }, async () => {
-    // The port from the fault before is free (else freed): another program takes it before a gateway can.
+    // The gateway the fault before recovered is killed, and another program takes the port before a gateway
+    // can. First gateway.port is OK again: an incident still open from the fault before would take the
+    // conflict in as its own (no new alert to name the program; seen once on a busy host).
     await writeFile(join(stateDir(), 'openclaw.json'), goodConfig);
+    await waitFor('gateway.port OK', async () => ((await state()).checks['gateway.port']?.machine.state === 'ok' ? true : undefined), 90_000);
     const holder = await findPortOwner(gw.port);
     if (holder.kind === 'found') signalGroup(holder.owner.pid, 'SIGKILL');
     await waitFor('the port free', async () => ((await findPortOwner(gw.port)).kind === 'no-listener' ? true : undefined), 10_000);
