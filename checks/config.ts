@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import JSON5 from 'json5';
 import type { Check, CheckContext, CheckResult } from '../src/contracts.ts';
+import { cliSkipWords } from '../src/platform/cli-gate.ts';
 import { cliCallBudgetMs, cliNotFound } from '../src/platform/openclaw-cli.ts';
 import { CAPABILITIES, configValidateCommand, lacksText, rejectedCommand, rejectedOption } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
@@ -204,7 +205,7 @@ async function validate(ctx: CheckContext, file: string, text: string): Promise<
   });
   // The output is searched for JSON and quoted in pieces: mask the gateway token before either.
   const res = maskExecOutput(raw, ctx.target.token);
-  if (res.skipped) return { ran: false, why: `openclaw config validate ${res.timedOut ? 'gave no result' : 'not run'}: ${res.skipped}`, waited: res.skippedFor === 'turn' };
+  if (res.skipped) return { ran: false, why: `openclaw config validate ${cliSkipWords(res)}: ${res.skipped}`, waited: res.skippedFor === 'turn' };
   if (res.timedOut) {
     return { ran: false, ms: res.durationMs, why: `openclaw config validate did not finish within ${formatDuration(budgetMs)} (killed)` };
   }

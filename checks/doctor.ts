@@ -9,7 +9,7 @@ import { redactPatterns } from '../src/util/redact.ts';
 import { clip, collapseWhitespace, stripControl } from '../src/util/text.ts';
 import { normaliseSeverity, parseDoctorText, type DoctorFinding, type DoctorSeverity } from './doctor-text.ts';
 import { maskExecOutput, quoteFirstLine } from './quote.ts';
-import { cliSkipRemedy } from '../src/platform/cli-gate.ts';
+import { cliSkippedResult } from '../src/platform/cli-gate.ts';
 
 const SEVERITIES: readonly DoctorSeverity[] = ['info', 'warning', 'error'];
 const RANK: Record<DoctorSeverity, number> = { info: 0, warning: 1, error: 2 };
@@ -72,11 +72,7 @@ export const doctorCheck: Check = {
     );
     const metrics = { durationMs: res.durationMs };
 
-    if (res.skipped) {
-      return res.skippedFor === 'turn'
-        ? { status: 'ok', summary: `doctor ${res.timedOut ? 'gave no result' : 'not run'} this time: ${res.skipped}; the next run tries again` }
-        : { status: 'warn', summary: `doctor not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
-    }
+    if (res.skipped) return cliSkippedResult('doctor', { ...res, skipped: res.skipped });
     if (res.timedOut) {
       // An abort from outside (agent stopping) is not a slow doctor; do not blame the timeout.
       const cancelled = ctx.signal.aborted && res.durationMs < budgetMs;

@@ -3,7 +3,7 @@
 // printed. The output is masked (gateway token) before anything reads it.
 import type { CheckContext, CheckResult, ExecResult } from '../src/contracts.ts';
 import { cliCallBudgetMs, cliNotFound } from '../src/platform/openclaw-cli.ts';
-import { cliSkipRemedy } from '../src/platform/cli-gate.ts';
+import { cliSkippedResult } from '../src/platform/cli-gate.ts';
 import { CAPABILITIES, lacksText, rejectedCommand, rejectedOption, type Capability } from '../src/platform/openclaw-capabilities.ts';
 import { versionDetails, versionsFor, type VersionReading } from '../src/platform/openclaw-version-cache.ts';
 import type { OpenclawVersion } from '../src/platform/openclaw-version.ts';
@@ -63,14 +63,7 @@ export async function runOpenclawJson(ctx: CheckContext, req: OpenclawJsonReques
   );
   const command = `openclaw ${args.join(' ')}`;
   const metrics = { durationMs: res.durationMs };
-  if (res.skipped) {
-    // Waiting for another CLI run is not a problem of the host or the gateway: the next run tries again.
-    const result: CheckResult =
-      res.skippedFor === 'turn'
-        ? { status: 'ok', summary: `${command} ${res.timedOut ? 'gave no result' : 'not run'} this time: ${res.skipped}; the next run tries again` }
-        : { status: 'warn', summary: `${command} not run: ${res.skipped}`, remedy: cliSkipRemedy(res.skipped) };
-    return { ok: false, result };
-  }
+  if (res.skipped) return { ok: false, result: cliSkippedResult(command, { ...res, skipped: res.skipped }) };
   if (res.timedOut) {
     const cancelled = ctx.signal.aborted && res.durationMs < budgetMs;
     return {

@@ -1,5 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
-import type { Exec, ExecOptions, ExecResult } from '../contracts.ts';
+import type { CheckResult, Exec, ExecOptions, ExecResult } from '../contracts.ts';
 import { formatDuration } from '../util/duration.ts';
 import { formatBytes } from '../util/size.ts';
 import { watchChildCost } from './child-cost.ts';
@@ -237,9 +237,21 @@ class OneAtATime {
   }
 }
 
-/** What to do about a run the gate held back (ExecResult.skipped), for a check's remedy. */
-export function cliSkipRemedy(skipped: string): string {
-  return skipped.includes('memory available')
-    ? 'Free memory on the host (the gateway itself may be growing: see the memory check); if the host can afford the run anyway, lower openclaw.minAvailableMemory in clawmedic\'s config (0 never holds a run back).'
-    : "Other openclaw CLI runs took this check's time: raise its timeout, or spread the schedules of doctor, secrets and providers.";
+/** How a check words a run the gate held back: not run, or (killed once its wait left it too little time) no result. */
+export function cliSkipWords(res: ExecResult): string {
+  return res.timedOut ? 'gave no result' : 'not run';
+}
+
+/**
+ * A check's result for a run the gate held back (ExecResult.skipped): waiting for another openclaw CLI run
+ * is nothing wrong with the host or the gateway (OK, the next run tries again); too little memory is a WARN
+ * with what to do.
+ */
+export function cliSkippedResult(command: string, res: ExecResult & { skipped: string }): CheckResult {
+  if (res.skippedFor === 'turn') return { status: 'ok', summary: `${command} ${cliSkipWords(res)} this time: ${res.skipped}; the next run tries again` };
+  return {
+    status: 'warn',
+    summary: `${command} not run: ${res.skipped}`,
+    remedy: "Free memory on the host (the gateway itself may be growing: see the memory check); if the host can afford the run anyway, lower openclaw.minAvailableMemory in clawmedic's config (0 never holds a run back).",
+  };
 }

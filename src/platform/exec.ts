@@ -16,17 +16,26 @@ function installExitHook(): void {
   // Children run in their own process group, so a signal to clawmedic does not reach them: a doctor
   // run must not outlive the agent (or a Nagios plugin timeout) with no deadline left.
   process.on('exit', () => {
-    for (const [pgid, killTree] of liveGroups) {
-      // The tree is read before any kill: once the leader is gone, its setsid worker cannot be found.
-      const tree = killTree && process.platform === 'linux' ? processTree(pgid) : [];
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-      for (const proc of tree) if (proc.pid !== pgid) signalIfSame(proc, 'SIGKILL');
-    }
+    for (const [pgid, killTree] of liveGroups) signalCommand(pgid, commandTree(pgid, killTree), 'SIGKILL');
   });
+}
+
+/**
+ * The descendants of a command's leader that a signal to its group could miss (setsid), when asked for.
+ * Read while the leader lives: once it exits, its children are the init process's and cannot be found.
+ */
+function commandTree(leader: number, killTree: boolean): TreeProcess[] {
+  return killTree && process.platform === 'linux' ? processTree(leader) : [];
+}
+
+/** Signals a command's process group, then each process of its tree still the one found. */
+function signalCommand(pgid: number, tree: readonly TreeProcess[], sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // The group is already gone.
+  }
+  for (const proc of tree) if (proc.pid !== pgid) signalIfSame(proc, sig);
 }
 
 /**
@@ -95,19 +104,12 @@ export const execFileGroup: Exec = (file, args, options: ExecOptions) =>
     // CLI's worker does) is out of the group and would outlive the deadline, holding its memory.
     let tree: TreeProcess[] = [];
     const killGroup = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // The group is already gone.
-      }
-      for (const proc of tree) if (proc.pid !== child.pid) signalIfSame(proc, sig);
+      if (child.pid !== undefined) signalCommand(child.pid, tree, sig);
     };
     const expire = () => {
       if (timedOut) return;
       timedOut = true;
-      // Read while the leader lives: once it exits, its children are the init process's and cannot be found.
-      if (options.killTree && child.pid !== undefined && process.platform === 'linux') tree = processTree(child.pid);
+      if (child.pid !== undefined) tree = commandTree(child.pid, options.killTree === true);
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
       killTimer.unref();
