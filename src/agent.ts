@@ -169,8 +169,9 @@ export class Agent {
       );
     }
     const agent = new Agent(opts.config, store, faults, opts.log, now, opts.alerts, opts.listeners ?? []);
-    // The self check runs as soon as a fault appears or clears, not at its next scheduled time.
-    faults.onChange(() => agent.scheduler?.runNow(SELF_CHECK_ID));
+    // The self check runs as soon as a fault appears or clears, not at its next scheduled time; a change
+    // during one of its runs may come after that run listed the faults, so it runs again after it.
+    faults.onChange(() => agent.scheduler?.runNow(SELF_CHECK_ID, { afterCurrent: true }));
     try {
       agent.startParts();
     } catch (err) {

@@ -80,6 +80,8 @@ export class Scheduler {
   private readonly running = new Map<string, Promise<void>>();
   /** Tasks whose current run is an extra one (runNow, retry): a regular firing meeting it is expected, not a slow run. */
   private readonly extraRuns = new Set<string>();
+  /** Tasks asked to run again once their current run ends (runNow with afterCurrent). */
+  private readonly reruns = new Set<string>();
   /** One pending retry per task (see retry()). */
   private readonly retries = new Map<string, LongTimer>();
   private readonly timers = new Set<LongTimer>();
@@ -113,10 +115,18 @@ export class Scheduler {
     }
   }
 
-  /** Runs a task now, without jitter, unless it is already running (then that run stands for this one). */
-  runNow(id: string): void {
+  /**
+   * Runs a task now, without jitter. If it is already running, that run stands for this one, unless
+   * `afterCurrent`: then it runs once more when the current run ends, for a caller whose news the current
+   * run may have read too early (a fault reported while the self check was listing the faults).
+   */
+  runNow(id: string, { afterCurrent = false } = {}): void {
     const task = this.tasks.find((t) => t.id === id);
-    if (!task || !this.started || this.stopController.signal.aborted || this.running.has(id)) return;
+    if (!task || !this.started || this.stopController.signal.aborted) return;
+    if (this.running.has(id)) {
+      if (afterCurrent) this.reruns.add(id);
+      return;
+    }
     this.fire(task, { jitter: false, extra: true });
   }
 
@@ -201,6 +211,7 @@ export class Scheduler {
       .finally(() => {
         this.running.delete(task.id);
         this.extraRuns.delete(task.id);
+        if (this.reruns.delete(task.id)) this.fire(task, { jitter: false, extra: true });
       });
     this.running.set(task.id, run);
   }

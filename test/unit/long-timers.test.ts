@@ -87,4 +87,32 @@ describe('runNow', () => {
     scheduler.runNow('self');
     expect(run).toHaveBeenCalledTimes(1);
   });
+
+  it('with afterCurrent, runs once more after a run that was going (its news may have come too late for it), once however often asked', async () => {
+    const scheduler = new Scheduler({ runAtStart: false });
+    const releases: Array<() => void> = [];
+    const run = vi.fn(() => new Promise<void>((resolve) => releases.push(resolve)));
+    scheduler.add({ id: 'self', spec: parseSchedule('1h'), jitterMs: 0, run });
+    scheduler.start();
+    scheduler.runNow('self');
+    await vi.advanceTimersByTimeAsync(0);
+    scheduler.runNow('self', { afterCurrent: true });
+    scheduler.runNow('self', { afterCurrent: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run).toHaveBeenCalledTimes(1);
+    releases[0]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run).toHaveBeenCalledTimes(2);
+    releases[1]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run).toHaveBeenCalledTimes(2);
+    // Asked during a run that ends with the scheduler stopping: nothing runs after stop().
+    scheduler.runNow('self');
+    await vi.advanceTimersByTimeAsync(0);
+    scheduler.runNow('self', { afterCurrent: true });
+    const stopped = scheduler.stop();
+    releases[2]!();
+    await stopped;
+    expect(run).toHaveBeenCalledTimes(3);
+  });
 });
