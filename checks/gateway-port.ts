@@ -181,6 +181,7 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
       status: 'crit',
       summary: `nothing listening on ${where} (gateway down)`,
       headline: `OpenClaw gateway down (nothing listening on ${where})`,
+      cause: 'gateway',
       diagnosis: `Connection refused on ${where}; ${portSourceNote(target)}.`,
       ...remedyOf([...startGatewaySteps(target, now), wrongPortStep(target)]),
       details,
@@ -232,6 +233,7 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
       status: 'crit',
       summary: `port conflict: ${where} held by ${processLabel(owner)}${isStopped(owner) ? `, ${owner.stateName} (state ${owner.state})` : ''}, not OpenClaw`,
       headline: `port ${target.port} taken by ${processName(owner)} (pid ${owner.pid}${isStopped(owner) ? ', stopped' : ''})`,
+      cause: 'conflict',
       diagnosis: `${processLabel(owner)} listens on ${where} and is not OpenClaw: command line \`${commandLine(owner, target)}\`; ${answer}. ${capitalize(portSourceNote(target))}.${stopped}${wrapper}`,
       remedy: conflictRemedy(target, now, owner),
       ...withMetrics,
@@ -251,6 +253,7 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
     return {
       status: 'crit',
       summary: `no OpenClaw behind ${processLabel(owner)}: ${where} ${answer}`,
+      cause: 'forwarder',
       diagnosis:
         `${processLabel(owner)} holds ${where} and forwards it (command line \`${commandLine(owner, target)}\`), but what answers is not OpenClaw: ${where} ${answer}` +
         `${probe.ok ? '' : ` (${probe.message})`}. A forwarder answers so when nothing listens behind it (the gateway or its container is down), ` +
@@ -267,6 +270,7 @@ function judge(ctx: CheckContext, probe: HttpProbeOutcome, lookup: PortOwnerLook
   return {
     status: 'crit',
     summary: `port conflict: ${where} ${answer}, not OpenClaw's JSON${owner ? `; held by ${processLabel(owner)}` : ''}`,
+    cause: 'conflict',
     diagnosis:
       `${capitalize(who)} on ${where}${owner ? ` (command line \`${commandLine(owner, target)}\`)` : ''} ${answer}; OpenClaw answers {"ok":true,"status":"live"}. ` +
       `${owner ? '' : `${capitalize(ownerUnknownNote(lookup))}. `}${capitalize(portSourceNote(target))}.`,
@@ -289,6 +293,7 @@ function openclawOddAnswer(target: GatewayTarget, now: number, owner: ProcessInf
   return {
     status: probe.ok ? 'warn' : 'crit',
     summary: `${where} held by OpenClaw's process ${processLabel(owner)}, which ${answer}, not OpenClaw's JSON`,
+    cause: 'gateway',
     diagnosis:
       `${processLabel(owner)} (command line \`${commandLine(owner, target)}\`) is OpenClaw's and ${answer}. OpenClaw answers {"ok":true,"status":"live"} ` +
       '(since 2026.5.7) or, before that, its Control UI page: this release or a plugin answers in a way clawmedic does not know, or the gateway fails while it answers. ' +
@@ -332,6 +337,7 @@ function hung(
     status: 'crit',
     summary: `gateway hung${owner && stopped ? ` (pid ${owner.pid} stopped)` : ''}: ${where} ${timeoutInWords(probe, timeoutMs)}${state}`,
     headline: `OpenClaw gateway hung (${owner ? `pid ${owner.pid} ${stopped ? 'stopped' : 'not answering'}` : `${where} not answering`})`,
+    cause: 'gateway',
     diagnosis:
       `The listener on ${where} does not answer HTTP${owner ? `: ${processLabel(owner)}, command line \`${commandLine(owner, target)}\`, is ${owner.stateName} (state ${owner.state})` : ''}. ` +
       (stopped
@@ -359,6 +365,7 @@ function forwarderHung(
   return {
     status: 'crit',
     summary: `gateway hung: ${where} ${timeoutInWords(probe, timeoutMs)}; forwarded by ${processLabel(owner)}${stopped ? `, which is ${owner.stateName} (state ${owner.state})` : ''}`,
+    cause: 'forwarder',
     diagnosis:
       `${processLabel(owner)} holds ${where} and forwards it (command line \`${commandLine(owner, target)}\`). ` +
       (stopped

@@ -35,6 +35,13 @@ export interface CheckResult {
    * alerted at once instead of after failureThreshold results. Never for a probe that can be flaky.
    */
   certain?: boolean;
+  /**
+   * What kind of failure this is, in one stable word ('gateway', 'conflict'), for checks whose failures
+   * call for different hands: a failing incident whose cause changes after it was told is told again
+   * ('changed'): the gateway was down, now another program holds its port. Left out where every failure
+   * of a check calls for the same action, and never a value that changes from run to run (a pid, a time).
+   */
+  cause?: string;
 }
 
 /** Where the gateway is. The host is always a loopback address. */
@@ -259,8 +266,9 @@ export type Severity = 'crit' | 'warn' | 'info';
 /**
  * 'recovery': an auto-recovery event (started, recovered, failed, gave up), not a check's transition.
  * 'deescalated': a failing check whose severity went down (CRIT -> WARN), told at its current severity.
+ * 'changed': a failing check whose cause changed (CheckResult.cause), told with the new cause.
  */
-export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'deescalated' | 'test' | 'recovery';
+export type AlertKind = 'failing' | 'resolved' | 'flapping' | 'reminder' | 'escalated' | 'deescalated' | 'changed' | 'test' | 'recovery';
 
 export interface Alert {
   /** Stable identity of the condition: check + condition, e.g. "gateway.http:failing". */

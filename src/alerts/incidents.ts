@@ -37,6 +37,7 @@ export function applyTransition(section: AlertsSection, t: Transition, result: C
     open.fingerprint = fingerprintOf(t.checkId, condition);
     open.announced = false;
     delete open.announcedSeverity;
+    delete open.announcedCause;
     open.reminderIndex = 0;
     open.openedAt = openedAt;
     updateFromResult(open, result, redact, openedAt);
@@ -73,13 +74,16 @@ export function newIncidentId(): string {
 /**
  * Keeps an open incident's words current and, when `steady` (the check is FAILING, not flapping), its
  * severity at the current result's: a CRIT that became a WARN is a WARN now, since `at` (the worst stays
- * in worstSeverity). Returns true when the severity changed (an escalated or de-escalated notice may be due).
+ * in worstSeverity). Returns true when the severity or the cause changed (an escalated, de-escalated or
+ * changed notice may be due).
  */
 export function updateFromResult(incident: Incident, result: CheckResult, redact: (s: string) => string, at: number, steady = true): boolean {
   if (result.status === 'ok') return false;
+  const causeBefore = incident.cause;
   setText(incident, result, redact);
   const severity = severityOf(result.status);
-  if (!steady || severity === incident.severity) return false;
+  if (!steady) return false;
+  if (severity === incident.severity) return incident.cause !== causeBefore;
   incident.worstSeverity = worse(severity, incident.worstSeverity ?? incident.severity) ? severity : (incident.worstSeverity ?? incident.severity);
   incident.severity = severity;
   incident.severitySince = at;
@@ -88,6 +92,8 @@ export function updateFromResult(incident: Incident, result: CheckResult, redact
 
 function setText(incident: Incident, result: CheckResult, redact: (s: string) => string): void {
   incident.summary = redact(result.summary);
+  if (result.cause) incident.cause = result.cause;
+  else delete incident.cause;
   setOrDelete(incident, 'headline', result.headline && redact(result.headline));
   setOrDelete(incident, 'diagnosis', result.diagnosis && redact(result.diagnosis));
   setOrDelete(incident, 'remedy', result.remedy && redact(result.remedy));

@@ -28,7 +28,7 @@ export interface PlannedAlert {
   to: string[];
 }
 
-const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, escalated: 2, deescalated: 3, recovery: 4, reminder: 5, resolved: 6, test: 7 };
+const KIND_ORDER: Record<AlertKind, number> = { failing: 0, flapping: 1, changed: 2, escalated: 3, deescalated: 4, recovery: 5, reminder: 6, resolved: 7, test: 8 };
 const SEVERITY_ORDER = { crit: 0, warn: 1, info: 2 } as const;
 
 /**
@@ -89,6 +89,8 @@ export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAle
       incident.reminderIndex = 0;
     }
     incident.announcedSeverity = incident.severity;
+    if (incident.cause) incident.announcedCause = incident.cause;
+    else delete incident.announcedCause;
     incident.lastNotifiedAt = now;
     incident.notifiedVia = [...new Set([...incident.notifiedVia, ...to])];
     if (to.length > 0) planned.push({ alert, to });
@@ -114,6 +116,9 @@ function raiseKind(incident: Incident, ctx: PlanContext): AlertKind | undefined 
   if (incident.announcedSeverity && worse(incident.severity, incident.announcedSeverity)) return 'escalated';
   // Told at its current severity: a CRIT that became a WARN must not keep paging as a CRIT.
   if (incident.announcedSeverity && worse(incident.announcedSeverity, incident.severity)) return 'deescalated';
+  // What a person must do changed (the gateway was down; now another program holds its port). Not while
+  // flapping, where causes come and go with the flaps; and only between two causes the check named.
+  if (incident.condition === 'failing' && incident.announcedCause && incident.cause && incident.cause !== incident.announcedCause) return 'changed';
   const due = nextReminderAt(incident, ctx.config.reminders);
   if (due !== undefined && due <= ctx.now) return 'reminder';
   return undefined;

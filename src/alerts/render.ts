@@ -99,6 +99,8 @@ function kindNote(alert: Alert): string {
       return ' (got worse)';
     case 'deescalated':
       return ' (less severe now)';
+    case 'changed':
+      return ' (cause changed)';
     default:
       return '';
   }

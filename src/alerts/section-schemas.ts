@@ -35,6 +35,8 @@ const incident = z.looseObject({
   announcedAlone: z.boolean().optional(),
   announced: z.boolean(),
   announcedSeverity: severity.optional(),
+  cause: z.string().optional(),
+  announcedCause: z.string().optional(),
   notifiedVia: z.array(z.string()),
   lastNotifiedAt: epoch.optional(),
   reminderIndex: count,
@@ -45,7 +47,7 @@ const incident = z.looseObject({
 const alert = z.looseObject({
   fingerprint: z.string(),
   incidentId: z.string().optional(),
-  kind: z.enum(['failing', 'resolved', 'flapping', 'reminder', 'escalated', 'deescalated', 'test', 'recovery']),
+  kind: z.enum(['failing', 'resolved', 'flapping', 'reminder', 'escalated', 'deescalated', 'changed', 'test', 'recovery']),
   checkId: z.string(),
   severity,
   summary: z.string(),

@@ -40,6 +40,10 @@ export interface Incident {
   announced: boolean;
   /** Severity of the last alert sent, so a worse one is worth an 'escalated' alert. */
   announcedSeverity?: Severity;
+  /** The current result's cause (CheckResult.cause), when the check gives one. */
+  cause?: string;
+  /** The cause the last alert told, so another one is worth a 'changed' alert. */
+  announcedCause?: string;
   /** Notifiers that received any alert about it: its resolved notice goes to them. */
   notifiedVia: string[];
   lastNotifiedAt?: number;

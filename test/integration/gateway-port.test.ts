@@ -44,6 +44,7 @@ describe('gateway.port', () => {
 
     expect(result.status).toBe('crit');
     expect(result.summary).toBe(`nothing listening on 127.0.0.1:${port} (gateway down)`);
+    expect(result.cause).toBe('gateway');
     expect(result.diagnosis).toMatch(/refused/);
     expect(result.diagnosis).toContain('env OPENCLAW_GATEWAY_PORT');
     expect(result.remedy).toContain('openclaw gateway run');
@@ -59,6 +60,8 @@ describe('gateway.port', () => {
     expect(result.status).toBe('crit');
     expect(result.summary).toMatch(/hung/);
     expect(result.summary).not.toMatch(/nothing listening/);
+    // Down or hung, the gateway is what needs a hand: one cause, so a hang turning into a crash is not told twice.
+    expect(result.cause).toBe('gateway');
     if (onLinux) expect(result.summary).toMatch(new RegExp(`pid ${gw.pid} \\(openclaw-gateway\\) is (sleeping|running) \\(state [SR]\\)`));
     expect(result.metrics?.connectMs).toBeGreaterThanOrEqual(0);
     expectExplained(result);
@@ -82,6 +85,7 @@ describe('gateway.port', () => {
 
     expect(result.status).toBe('crit');
     expect(result.summary).toBe(`port conflict: 127.0.0.1:${foreign.port} held by pid ${foreign.pid} (${FOREIGN_TITLE}), not OpenClaw`);
+    expect(result.cause).toBe('conflict');
     expect(result.diagnosis).toContain(FOREIGN_TITLE);
     expect(result.diagnosis).toMatch(/HTML/);
     expect(result.remedy).toContain(`kill -TERM ${foreign.pid}`);
@@ -142,6 +146,7 @@ describe('gateway.port', () => {
     expect(result.summary).toBe(
       `gateway hung: 127.0.0.1:${proxy.port} accepts connections but GET /healthz got no answer within 300 ms; forwarded by pid ${proxy.pid} (docker-proxy)`,
     );
+    expect(result.cause).toBe('forwarder');
     expect(result.remedy).toContain('docker restart <container>');
     expect(result.remedy).toContain(`docker ps -a --filter publish=${proxy.port}`);
     expect(result.remedy).not.toContain(`kill -TERM ${proxy.pid}`);
@@ -171,6 +176,7 @@ describe('gateway.port', () => {
 
     expect(result.status).toBe('crit');
     expect(result.summary).toBe(`port conflict: 127.0.0.1:${foreign.port} held by pid ${foreign.pid} (${FOREIGN_TITLE}), not OpenClaw`);
+    expect(result.cause).toBe('conflict');
     expect(result.diagnosis).toMatch(/accepts connections but does not answer HTTP/);
     expect(result.remedy).toContain(`kill -TERM ${foreign.pid}`);
     expectExplained(result);

@@ -33,6 +33,7 @@ describe('subjects', () => {
     expect(formatSubject(safe(CASES.hung!))).toBe('[clawmedic] CRIT vm: OpenClaw gateway hung (pid 4121 stopped)');
     expect(formatSubject(safe(CASES.conflict!))).toBe('[clawmedic] CRIT vm: port 18789 taken by python3 (pid 7017)');
     expect(formatSubject(safe(CASES['warn-after-crit']!))).toBe('[clawmedic] WARN vm: OpenClaw gateway not ready: telegram failing (less severe now)');
+    expect(formatSubject(safe(CASES['cause-changed']!))).toBe('[clawmedic] CRIT vm: port 18789 taken by python3 (pid 7017) (cause changed)');
   });
 
   it('say what recovered, for how long it was out, and when, in the host zone', () => {

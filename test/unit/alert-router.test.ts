@@ -206,6 +206,24 @@ describe('what transitions alert', () => {
     expect(pager.alerts().map((a) => a.kind)).toEqual(['escalated', 'resolved']);
   });
 
+  it('tells a steady failure again when its cause changes (the gateway was down, then another program took its port), not when the words alone change', async () => {
+    const slack = new FakeNotifier('slack');
+    const { router } = track(makeRouter({ notifiers: [slack] }));
+    const down = { ...result('crit', 'nothing listening on 127.0.0.1:18789'), headline: 'OpenClaw gateway down', cause: 'gateway' };
+    router.onTransition(transition('gateway.port', 'pending', 'failing', 'crit'), down);
+    router.onResult('gateway.port', down, 'failing');
+    await vi.advanceTimersByTimeAsync(10_000);
+    // Same cause, other words (a hang after the outage): nothing new to tell.
+    router.onResult('gateway.port', { ...down, headline: 'OpenClaw gateway hung' }, 'failing');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(slack.alerts().map((a) => a.kind)).toEqual(['failing']);
+
+    router.onResult('gateway.port', { ...result('crit', 'port conflict: held by python3 (pid 7017)'), headline: 'port 18789 taken by python3 (pid 7017)', cause: 'conflict' }, 'failing');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(slack.alerts().map((a) => `${a.kind}: ${a.headline}`)).toEqual(['failing: OpenClaw gateway down', 'changed: port 18789 taken by python3 (pid 7017)']);
+    expect(new Set(slack.alerts().map((a) => a.incidentId)).size).toBe(1);
+  });
+
   it('keeps secrets out of alert text even when a result carries one', async () => {
     const slack = new FakeNotifier('slack');
     const { router, sections } = track(makeRouter({ notifiers: [slack] }));

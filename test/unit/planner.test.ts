@@ -179,6 +179,29 @@ describe('after the first alert', () => {
     expect(planAlerts(section([inc]), context())).toEqual([]);
   });
 
+  it('tells a failing incident again when its cause changed (down, then another program on the port), once, with the new headline', () => {
+    const inc = incident('gateway.port', { announced: true, announcedSeverity: 'crit', announcedCause: 'gateway', cause: 'conflict', headline: 'port 18789 taken by python3 (pid 7017)', lastNotifiedAt: NOW - MIN, notifiedVia: ['slack'] });
+    const [p, ...rest] = planAlerts(section([inc]), context());
+    expect(rest).toEqual([]);
+    expect(p!.alert).toMatchObject({ kind: 'changed', headline: 'port 18789 taken by python3 (pid 7017)', since: new Date(inc.since).toISOString() });
+    expect(inc.announcedCause).toBe('conflict');
+    expect(planAlerts(section([inc]), context())).toEqual([]);
+  });
+
+  it('says nothing of a cause change while flapping, nor where the check names no cause, nor for one first told before causes were kept', () => {
+    const flapping = incident('a', { condition: 'flapping', announced: true, announcedSeverity: 'crit', announcedCause: 'gateway', cause: 'conflict', lastNotifiedAt: NOW - MIN });
+    const unnamed = incident('b', { announced: true, announcedSeverity: 'crit', announcedCause: 'gateway', lastNotifiedAt: NOW - MIN });
+    const older = incident('c', { announced: true, announcedSeverity: 'crit', cause: 'conflict', lastNotifiedAt: NOW - MIN });
+    expect(planAlerts(section([flapping, unnamed, older]), context())).toEqual([]);
+  });
+
+  it('records the cause an alert told, so the same cause is not told twice', () => {
+    const inc = incident('gateway.port', { cause: 'conflict' });
+    expect(planAlerts(section([inc]), context()).map((p) => p.alert.kind)).toEqual(['failing']);
+    expect(inc.announcedCause).toBe('conflict');
+    expect(planAlerts(section([inc]), context())).toEqual([]);
+  });
+
   it('reminds exactly when the interval is up, then steps to the next interval', () => {
     const inc = incident('a', { announced: true, announcedSeverity: 'crit', lastNotifiedAt: NOW - 30 * MIN + 1, notifiedVia: ['slack'] });
     expect(planAlerts(section([inc]), context())).toEqual([]);
