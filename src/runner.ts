@@ -14,6 +14,8 @@ export interface RunOutcome {
 const STATUSES: readonly Status[] = ['ok', 'warn', 'crit', 'unknown'];
 const MAX_SUMMARY = 500;
 const MAX_STEPS = 8;
+/** A cause is one stable word (CheckResult.cause): anything else would announce a "change" on every run. */
+const CAUSE_WORD = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * Runs one check under a deadline. Whatever the check does (throws, hangs past its signal, returns
@@ -107,5 +109,6 @@ function validate(id: string, value: unknown): CheckResult {
   }
   if (r.details !== undefined) out.details = r.details;
   if (r.certain === true && out.status !== 'ok') out.certain = true;
+  if (typeof r.cause === 'string' && CAUSE_WORD.test(r.cause) && out.status !== 'ok') out.cause = r.cause;
   return out;
 }

@@ -475,6 +475,7 @@ export class StateStore implements PersistentSections {
     const details = result.details === undefined ? undefined : capDetails(result.details, limits.detailsBytes);
     if (details !== undefined) out.details = details;
     if (result.certain === true && status !== 'ok') out.certain = true;
+    if (typeof result.cause === 'string' && status !== 'ok') out.cause = clip(result.cause, 32);
     return out;
   }
 }

@@ -216,6 +216,15 @@ describe('runCheck', () => {
     expect(outcome.result).not.toHaveProperty('metrics');
   });
 
+  it('keeps the cause of a failure when it is one stable word, and drops anything else (or on OK)', async () => {
+    const run = (r: object) => settle(runCheck(check(async () => r as never), ctx(), 5_000, undefined, new Redactor()));
+    expect((await run({ status: 'crit', summary: 'x', cause: 'conflict' })).result.cause).toBe('conflict');
+    for (const cause of ['pid 4121', 'Conflict', '', 'x'.repeat(40), 42]) {
+      expect((await run({ status: 'crit', summary: 'x', cause })).result, String(cause)).not.toHaveProperty('cause');
+    }
+    expect((await run({ status: 'ok', summary: 'x', cause: 'gateway' })).result).not.toHaveProperty('cause');
+  });
+
   it('caps a very long summary', async () => {
     const outcome = await settle(runCheck(check(async () => ({ status: 'ok', summary: 'x'.repeat(5_000) })), ctx(), 5_000, undefined, new Redactor()));
     expect(outcome.result.summary.length).toBe(500);
