@@ -117,6 +117,9 @@ function answersAsOpenclaw(probe: HttpProbeOutcome): boolean {
   return probe.ok && (parseHealthz(probe) !== undefined || isControlUiPage(probe));
 }
 
+/** A log line older than this is quoted with its time: it may be from before this outage, or another gateway's. */
+const OLD_EXIT_REASON_MS = 5 * 60_000;
+
 /** How far back the log is searched when this check has never seen the gateway up. */
 const EXIT_REASON_LOOKBACK_MS = 3_600_000;
 
@@ -145,9 +148,12 @@ async function withExitReason(ctx: CheckContext, result: CheckResult): Promise<C
   const telling = report.reasons.filter((r) => r.kind !== 'signal' && r.kind !== 'requested');
   const top = telling[0];
   if (!top) return result;
+  // /tmp/openclaw is shared by every gateway of the host and its lines carry no pid or port: an old line
+  // may be another gateway's, so it keeps its time for the reader to judge; a fresh one reads as the cause.
+  const old = top.at !== undefined && now - top.at > OLD_EXIT_REASON_MS;
   return {
     ...result,
-    summary: `${result.summary}; its log: ${clip(top.text.replace(/^\S+Z\s+/, ''), 160)}`,
+    summary: `${result.summary}; its log${old ? ` at ${new Date(top.at!).toISOString().replace(/\.\d+Z$/, 'Z')}` : ''}: ${clip(top.text.replace(/^\S+Z\s+/, ''), 160)}`,
     diagnosis: `${result.diagnosis ?? ''} The gateway's log says why it stopped: ${describeExitReasons({ reasons: telling, looked: report.looked })}.`.trim(),
     details: { ...(result.details as Record<string, unknown> | undefined), exitReasons: telling },
   };

@@ -39,6 +39,15 @@ describe('gateway.port when the gateway is down', () => {
     expect(result.summary).not.toContain('SIGTERM');
   });
 
+  it('gives the time of a reason older than 5 minutes (maybe from before this outage, or another gateway of the host)', async () => {
+    const old = new Date(Date.now() - 20 * 60_000);
+    await writeFile(logPath, `${line('Gateway start blocked: existing config is missing gateway.mode.', old)}\n`);
+    const result = await gatewayPortCheck.run(testContext({ port: target.port, target }));
+    expect(result.summary).toBe(
+      `nothing listening on 127.0.0.1:${target.port} (gateway down); its log at ${old.toISOString().replace(/\.\d+Z$/, 'Z')}: ERROR Gateway start blocked: existing config is missing gateway.mode.`,
+    );
+  });
+
   it('leaves lines from before the gateway was last seen up out, and says nothing when the log has no reason', async () => {
     const old = new Date(Date.now() - 10 * 60_000);
     await writeFile(logPath, `${line('Uncaught exception: boom', old)}\n`);
