@@ -38,6 +38,7 @@ export function applyTransition(section: AlertsSection, t: Transition, result: C
     open.announced = false;
     delete open.announcedSeverity;
     delete open.announcedCause;
+    delete open.changesTold;
     open.reminderIndex = 0;
     open.openedAt = openedAt;
     updateFromResult(open, result, redact, openedAt);
@@ -74,24 +75,37 @@ export function newIncidentId(): string {
 /**
  * Keeps an open incident's words current and, when `steady` (the check is FAILING, not flapping), its
  * severity at the current result's: a CRIT that became a WARN is a WARN now, since `at` (the worst stays
- * in worstSeverity). Returns true when the severity or the cause changed (an escalated, de-escalated or
- * changed notice may be due).
+ * in worstSeverity). Returns true when the severity changed (an escalated or de-escalated notice may be due).
  */
 export function updateFromResult(incident: Incident, result: CheckResult, redact: (s: string) => string, at: number, steady = true): boolean {
   if (result.status === 'ok') return false;
-  const causeBefore = incident.cause;
   setText(incident, result, redact);
   const severity = severityOf(result.status);
-  if (!steady) return false;
-  if (severity === incident.severity) return incident.cause !== causeBefore;
+  if (!steady || severity === incident.severity) return false;
   incident.worstSeverity = worse(severity, incident.worstSeverity ?? incident.severity) ? severity : (incident.worstSeverity ?? incident.severity);
   incident.severity = severity;
   incident.severitySince = at;
   return true;
 }
 
+/** Results a new cause must hold for before it is told: a cause that flips at every run is not news. */
+export const CAUSE_CONFIRM_RUNS = 2;
+/** 'changed' alerts an incident may send; later changes show in its reminders and `status`. */
+export const MAX_CHANGES_TOLD = 3;
+
+/**
+ * Counts one more result of a FAILING check under its incident's current cause (once per result: the
+ * router calls it from onResult only). True when this result confirms a cause other than the one told.
+ */
+export function countCause(incident: Incident, result: CheckResult): boolean {
+  if (result.status === 'ok' || !incident.cause) return false;
+  incident.causeRuns = (incident.causeRuns ?? 0) + 1;
+  return incident.causeRuns === CAUSE_CONFIRM_RUNS && incident.announcedCause !== undefined && incident.cause !== incident.announcedCause;
+}
+
 function setText(incident: Incident, result: CheckResult, redact: (s: string) => string): void {
   incident.summary = redact(result.summary);
+  if (result.cause !== incident.cause) incident.causeRuns = 0;
   if (result.cause) incident.cause = result.cause;
   else delete incident.cause;
   setOrDelete(incident, 'headline', result.headline && redact(result.headline));

@@ -4,7 +4,7 @@ import type { AlertingConfig } from './config.ts';
 import { foldTarget, pendingParent } from './inhibition.ts';
 import type { DependencyMap } from './inhibition.ts';
 import { nextReminderAt } from './reminders.ts';
-import { newIncidentId } from './incidents.ts';
+import { CAUSE_CONFIRM_RUNS, MAX_CHANGES_TOLD, newIncidentId } from './incidents.ts';
 import { worse } from './severity.ts';
 import type { AlertsSection, Incident, ResolvedIncident, SilencedBy } from './types.ts';
 
@@ -83,6 +83,7 @@ export function planAlerts(section: AlertsSection, ctx: PlanContext): PlannedAle
     const alert = toAlert(incident, kind, related);
     const to = ctx.routesFor(alert);
     if (kind === 'reminder') incident.reminderIndex += 1;
+    if (kind === 'changed') incident.changesTold = (incident.changesTold ?? 0) + 1;
     if (kind === 'failing' || kind === 'flapping') {
       incident.announced = true;
       incident.announcedAlone = true;
@@ -116,12 +117,20 @@ function raiseKind(incident: Incident, ctx: PlanContext): AlertKind | undefined 
   if (incident.announcedSeverity && worse(incident.severity, incident.announcedSeverity)) return 'escalated';
   // Told at its current severity: a CRIT that became a WARN must not keep paging as a CRIT.
   if (incident.announcedSeverity && worse(incident.announcedSeverity, incident.severity)) return 'deescalated';
-  // What a person must do changed (the gateway was down; now another program holds its port). Not while
-  // flapping, where causes come and go with the flaps; and only between two causes the check named.
-  if (incident.condition === 'failing' && incident.announcedCause && incident.cause && incident.cause !== incident.announcedCause) return 'changed';
+  if (causeChanged(incident)) return 'changed';
   const due = nextReminderAt(incident, ctx.config.reminders);
   if (due !== undefined && due <= ctx.now) return 'reminder';
   return undefined;
+}
+
+/**
+ * What a person must do changed (the gateway was down; now another program holds its port): between two
+ * causes the check named, held for CAUSE_CONFIRM_RUNS results, a few times per incident at most. Not
+ * while flapping, where causes come and go with the flaps.
+ */
+function causeChanged(incident: Incident): boolean {
+  if (incident.condition !== 'failing' || !incident.announcedCause || !incident.cause || incident.cause === incident.announcedCause) return false;
+  return (incident.causeRuns ?? 0) >= CAUSE_CONFIRM_RUNS && (incident.changesTold ?? 0) < MAX_CHANGES_TOLD;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { FaultSink } from '../state/store.ts';
 import type { PersistentSections } from '../state/types.ts';
 import { BatchWindow, batchesFor } from './batcher.ts';
 import type { AlertingConfig } from './config.ts';
-import { applyTransition, updateFromResult } from './incidents.ts';
+import { applyTransition, countCause, updateFromResult } from './incidents.ts';
 import type { DependencyMap } from './inhibition.ts';
 import { MaintenanceCalendar } from './maintenance.ts';
 import { Outbox } from './outbox.ts';
@@ -137,8 +137,9 @@ export class AlertRouter {
     if (!incident || result.status === 'ok') return;
     // Only a steady failure changes severity: a flapping check's swings with every other result.
     const changed = updateFromResult(incident, result, this.deps.redact, this.deps.now(), state === 'failing');
+    const newCause = state === 'failing' && countCause(incident, result);
     this.deps.sections.markDirty();
-    if (changed) this.openWindow();
+    if (changed || newCause) this.openWindow();
   }
 
   /**

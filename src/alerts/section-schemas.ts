@@ -37,6 +37,8 @@ const incident = z.looseObject({
   announcedSeverity: severity.optional(),
   cause: z.string().optional(),
   announcedCause: z.string().optional(),
+  causeRuns: count.optional(),
+  changesTold: count.optional(),
   notifiedVia: z.array(z.string()),
   lastNotifiedAt: epoch.optional(),
   reminderIndex: count,

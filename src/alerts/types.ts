@@ -44,6 +44,10 @@ export interface Incident {
   cause?: string;
   /** The cause the last alert told, so another one is worth a 'changed' alert. */
   announcedCause?: string;
+  /** Consecutive results with the current cause: a change is told once it held for CAUSE_CONFIRM_RUNS. */
+  causeRuns?: number;
+  /** 'changed' alerts sent (at most MAX_CHANGES_TOLD). */
+  changesTold?: number;
   /** Notifiers that received any alert about it: its resolved notice goes to them. */
   notifiedVia: string[];
   lastNotifiedAt?: number;

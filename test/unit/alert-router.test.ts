@@ -206,7 +206,7 @@ describe('what transitions alert', () => {
     expect(pager.alerts().map((a) => a.kind)).toEqual(['escalated', 'resolved']);
   });
 
-  it('tells a steady failure again when its cause changes (the gateway was down, then another program took its port), not when the words alone change', async () => {
+  it('tells a steady failure again when its cause changes for two results (the gateway was down, then another program took its port), not when the words alone change', async () => {
     const slack = new FakeNotifier('slack');
     const { router } = track(makeRouter({ notifiers: [slack] }));
     const down = { ...result('crit', 'nothing listening on 127.0.0.1:18789'), headline: 'OpenClaw gateway down', cause: 'gateway' };
@@ -218,7 +218,15 @@ describe('what transitions alert', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(slack.alerts().map((a) => a.kind)).toEqual(['failing']);
 
-    router.onResult('gateway.port', { ...result('crit', 'port conflict: held by python3 (pid 7017)'), headline: 'port 18789 taken by python3 (pid 7017)', cause: 'conflict' }, 'failing');
+    const taken = { ...result('crit', 'port conflict: held by python3 (pid 7017)'), headline: 'port 18789 taken by python3 (pid 7017)', cause: 'conflict' };
+    // One result of another cause, then back: a blip, nothing told.
+    router.onResult('gateway.port', taken, 'failing');
+    router.onResult('gateway.port', down, 'failing');
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(slack.alerts()).toHaveLength(1);
+
+    router.onResult('gateway.port', taken, 'failing');
+    router.onResult('gateway.port', taken, 'failing');
     await vi.advanceTimersByTimeAsync(10_000);
     expect(slack.alerts().map((a) => `${a.kind}: ${a.headline}`)).toEqual(['failing: OpenClaw gateway down', 'changed: port 18789 taken by python3 (pid 7017)']);
     expect(new Set(slack.alerts().map((a) => a.incidentId)).size).toBe(1);
