@@ -78,6 +78,13 @@ describe('config check: local JSON5 syntax', () => {
     expect(r.remedy).toContain('.bak');
   });
 
+  it('is crit on a string never closed, at the end of the line where it opened (the parser says column 0 of the next)', async () => {
+    await writeFile(configPath, '{\n  gateway: {\n    mode: "local,\n  },\n}\n');
+    const r = await run(absent);
+    expect(r.summary).toBe("openclaw.json has a JSON5 syntax error at line 3:18: invalid character '\\n'");
+    expect(r.remedy).toContain('at line 3, column 18');
+  });
+
   it('is crit on an unclosed brace, pointing at the broken nesting', async () => {
     await writeFile(configPath, UNCLOSED);
     const r = await run(absent);

@@ -117,6 +117,12 @@ describe('syntax', () => {
     expect(r.problems[0]!.message).toMatch(/^syntax error: invalid character ','/);
   });
 
+  it('sends a string never closed to the end of its own line, not to column 0 of the next', () => {
+    const r = load('{\n  log: {\n    level: "info,\n  },\n}\n');
+    expect(r.problems[0]!.path).toBe(`${r.path}:3:18`);
+    expect(r.problems[0]!.message).toBe("syntax error: invalid character '\\n'");
+  });
+
   it('reports a truncated file at its end', () => {
     const r = load('{\n  gateway: {\n');
     expect(r.problems[0]!.path).toMatch(new RegExp(`^${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+$`));
