@@ -100,6 +100,14 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
   // `openclaw gateway restart`: in place (SIGUSR2) for a gateway run in the foreground, same pid (REFERENCE 5.2).
   const before = await findPortOwner(gw.port, { host: '127.0.0.1' });
   const restartAt = Date.now();
+  // Watched while the command runs: the run that counts it may come seconds before the command returns
+  // (16-19 s), and the state keeps only the last few results of a check that runs every 3 s.
+  const countingRun = waitFor(
+    'the run that counted the restart',
+    async () => (await state()).checks.restarts?.window.find((r) => r.at >= restartAt && /^restart counted/.test(r.summary)),
+    120_000,
+  );
+  countingRun.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const res = await execFileAsync(join(gw.env.PATH!.split(':')[0]!, 'openclaw'), ['gateway', 'restart', '--json'], { env: gw.env, timeout: 90_000 }).catch(
     (err: { code?: number; stdout?: string; stderr?: string }) => err,
   );
@@ -114,7 +122,7 @@ it('restarts and latency stay OK on a healthy real gateway, and `openclaw gatewa
     90_000,
   );
   const countedAfter = Date.now() - restartAt;
-  const line = counted.checks.restarts!.window.find((r) => /^restart counted/.test(r.summary));
+  const line = await countingRun;
   console.log(
     `[figures] restart counted by the run at +${line ? Math.round((line.at - restartAt) / 1000) : '?'} s after the command started ` +
       `(seen in the state file at +${Math.round(countedAfter / 1000)} s): ${line?.summary}`,
