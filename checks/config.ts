@@ -12,7 +12,7 @@ import { findJsonObject } from '../src/util/json-in-text.ts';
 import { recoveryPaths } from '../src/recovery/files.ts';
 import { redactPatterns } from '../src/util/redact.ts';
 import { clip, collapseWhitespace } from '../src/util/text.ts';
-import { json5ErrorPosition } from '../src/util/json5-position.ts';
+import { json5SyntaxError } from '../src/util/json5-position.ts';
 import { maskExecOutput, quoteFirstLine } from './quote.ts';
 
 const MAX_LISTED = 10;
@@ -109,9 +109,8 @@ function parseJson5(text: string): SyntaxProblem | undefined {
     }
     return undefined;
   } catch (err) {
-    const message = String((err as Error).message).replace(/^JSON5:\s*/, '').replace(/\s+at \d+:\d+$/, '');
-    const at = json5ErrorPosition(err, text) ?? { line: 1, column: 1 };
-    return { ...at, message, empty: false };
+    const { message, at } = json5SyntaxError(err, text);
+    return { ...(at ?? { line: 1, column: 1 }), message, empty: false };
   }
 }
 

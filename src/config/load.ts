@@ -17,7 +17,7 @@ import { configSchema, NOTIFIER_COMMON_KEYS, type ConfigFile, type NotifierEntry
 import { isSecretReference, literalSecretsOf, resolveSecret } from './secrets.ts';
 import { resolveHeartbeat, type Heartbeat } from '../service/heartbeat.ts';
 import { resolveServer, type ServerSettings } from '../server/config.ts';
-import { json5ErrorPosition } from '../util/json5-position.ts';
+import { json5SyntaxError } from '../util/json5-position.ts';
 
 export interface Problem {
   /** Key path ("checks.doctor.timeout") or file position ("clawmedic.json5:3:14"). */
@@ -142,10 +142,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     try {
       raw = text.trim() === '' ? {} : JSON5.parse(text);
     } catch (err) {
-      const at = json5ErrorPosition(err, text);
+      const { message: parserSays, at } = json5SyntaxError(err, text);
       const where = at ? `${path}:${at.line}:${at.column}` : path;
-      const message =
-        err instanceof SyntaxError ? `syntax error: ${err.message.replace(/^JSON5: /, '').replace(/\s+at \d+:\d+$/, '')}` : `cannot be parsed: ${String((err as Error)?.message ?? err)}`;
+      const message = err instanceof SyntaxError ? `syntax error: ${parserSays}` : `cannot be parsed: ${String((err as Error)?.message ?? err)}`;
       return { path, problems: [{ path: where, message, level: 'error' }] };
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
